@@ -1,0 +1,57 @@
+"""Configure a company's SCIM integration and print a new token, from the command line.
+
+For scripted set-ups (CI's compliance check, the benchmark, an operator rotating a token without
+the browser). The old token stops working at once.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from provisioning.models import ScimIntegration
+from provisioning.origin import OriginError, normalize_origin
+from provisioning.services import integration_configure, scim_token_issue
+from workspaces.models import Company
+
+
+class Command(BaseCommand):
+    help = "Issue a new SCIM token for a company (configuring the integration if needed)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("company", help="The company's name.")
+        parser.add_argument("--origin", help="Service origin (required if not yet configured).")
+        parser.add_argument("--workspace", help="Default workspace name (default: the first one).")
+
+    def handle(
+        self, *args, company: str, origin: str | None, workspace: str | None, **opts
+    ) -> None:
+        company_obj = Company.objects.filter(name=company).first()
+        if company_obj is None:
+            raise CommandError(f"No company named {company!r}.")
+        integration = ScimIntegration.objects.filter(company=company_obj).first()
+        if origin or workspace or integration is None:
+            integration = self._configure(company_obj, integration, origin, workspace)
+        self.stdout.write(scim_token_issue(integration=integration, actor=None, ip=None))
+
+    def _configure(self, company, integration, origin, workspace_name) -> ScimIntegration:
+        origin = origin or (integration.service_origin if integration else None)
+        if not origin:
+            raise CommandError("--origin is required the first time.")
+        try:
+            origin = normalize_origin(origin)
+        except OriginError:
+            raise CommandError(f"Not a valid service origin: {origin!r}.") from None
+        workspaces = company.workspaces.all()
+        if workspace_name:
+            workspaces = workspaces.filter(name=workspace_name)
+        default = workspaces.first() or (integration.default_workspace if integration else None)
+        if default is None:
+            raise CommandError("The company has no such workspace.")
+        return integration_configure(
+            company=company,
+            default_workspace=default,
+            service_origin=origin,
+            ip_allowlist=integration.ip_allowlist if integration else "",
+            actor=None,
+            ip=None,
+        )

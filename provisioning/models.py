@@ -1,0 +1,128 @@
+"""The SCIM integration of a company: its settings, its token (hashed), and what happened to it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workspaces.models import Company, Workspace
+
+
+class ScimIntegration(models.Model):
+    """One per company (Braze allows one "SCIM bridge" per company)."""
+
+    company = models.OneToOneField(
+        Company, on_delete=models.CASCADE, related_name="scim_integration"
+    )
+    default_workspace = models.ForeignKey(
+        Workspace, on_delete=models.PROTECT, related_name="+", verbose_name=_("default workspace")
+    )
+    service_origin = models.CharField(_("service origin"), max_length=255)
+    ip_allowlist = models.TextField(_("IP allowlist"), blank=True)
+
+    # The token itself is never stored: a lookup prefix, a SHA-256 hash and the last 4 characters.
+    token_prefix = models.CharField(
+        max_length=16, unique=True, null=True, blank=True, editable=False
+    )
+    token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    token_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    token_created_at = models.DateTimeField(_("token created at"), null=True, blank=True)
+    token_created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("token created by"),
+    )
+    token_last_used_at = models.DateTimeField(_("token last used at"), null=True, blank=True)
+    token_last_used_ip = models.GenericIPAddressField(
+        _("token last used from"), null=True, blank=True
+    )
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SCIM integration")
+        verbose_name_plural = _("SCIM integrations")
+
+    def __str__(self) -> str:
+        return f"SCIM integration of {self.company}"
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.token_hash)
+
+
+class ActivityEvent(models.Model):
+    """A change an admin made on the settings page, shown under "Recent activity"."""
+
+    class Kind(models.TextChoices):
+        TOKEN_GENERATED = "token_generated", _("SCIM token generated")
+        TOKEN_RESET = "token_reset", _("SCIM token reset")
+        SETTINGS_CHANGED = "settings_changed", _("Settings changed")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="scim_activity")
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("activity event")
+        verbose_name_plural = _("activity events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "-created_at"], name="activity_company_time_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class RequestLogEntry(models.Model):
+    """One SCIM API request: never the token, never the body."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="scim_requests")
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=500)
+    status = models.PositiveSmallIntegerField(_("status"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SCIM request")
+        verbose_name_plural = _("SCIM request log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "-created_at"], name="request_company_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} → {self.status}"
+
+
+class DailyRequestCount(models.Model):
+    """The per-company daily request counter behind the rate limit, shared by every process."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "day"], name="one_counter_per_company_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.day}: {self.count}"

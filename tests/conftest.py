@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import CompanyAdminFactory, CompanyFactory, UserFactory, WorkspaceFactory
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory(name="Acme")
+
+
+@pytest.fixture
+def workspace(company):
+    return WorkspaceFactory(company=company, name="Production")
+
+
+@pytest.fixture
+def company_admin(company, workspace):
+    return CompanyAdminFactory(company=company, email="admin@acme.example")
+
+
+@pytest.fixture
+def member(company):
+    return UserFactory(company=company, email="member@acme.example")
+
+
+@pytest.fixture
+def admin_client(client, company_admin):
+    """A browser session signed in as an admin of `company` (not Django staff)."""
+    client.force_login(company_admin)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, db):
+    staff = UserFactory(company=None, email="staff@example.com", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    return client

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import (
+    CompanyAdminFactory,
+    PermissionSetFactory,
+    RoleFactory,
+    TeamFactory,
+    UserFactory,
+)
+from workspaces import services
+from workspaces.models import DashboardUser, RoleAssignment, TeamMembership, WorkspaceMembership
+from workspaces.services import TeamGrant, UserAccess, UserProfile, WorkspaceGrant
+
+pytestmark = pytest.mark.django_db
+
+
+def make_user(company, email="new@example.com", **access):
+    return services.user_create(
+        company=company,
+        email=email,
+        profile=UserProfile(given_name="Ada", family_name="Lovelace", department="engineering"),
+        access=UserAccess(**access),
+    )
+
+
+def test_user_create_writes_memberships(company, workspace):
+    team = TeamFactory(workspace=workspace)
+    role = RoleFactory(company=company)
+    user = make_user(
+        company,
+        company_permissions=["manage_company_settings"],
+        workspaces=[
+            WorkspaceGrant(
+                workspace=workspace,
+                permissions=["basic_access"],
+                teams=[TeamGrant(team=team, permissions=["edit_segments"])],
+            )
+        ],
+        roles=[role],
+    )
+    assert user.company_permissions == ["manage_company_settings"]
+    assert WorkspaceMembership.objects.get(user=user).permissions == ["basic_access"]
+    assert TeamMembership.objects.get(user=user).team == team
+    assert RoleAssignment.objects.get(user=user).role == role
+    assert not user.has_usable_password()
+
+
+def test_user_create_refuses_an_email_taken_in_another_case_and_company(company):
+    UserFactory(email="ada@example.com")  # another company
+    with pytest.raises(services.UserAlreadyExists) as info:
+        make_user(company, email="ADA@example.com")
+    assert str(info.value) == "User already exists in the database."
+    assert DashboardUser.objects.filter(company=company).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("access", "kind", "value"),
+    [
+        ({"company_permissions": ["owner"]}, "company permission", "owner"),
+        ({"workspaces": "bad-workspace"}, "workspace permission", "fly"),
+        ({"workspaces": "bad-team"}, "team permission", "view_pii"),
+    ],
+)
+def test_user_create_names_an_unknown_permission_and_writes_nothing(
+    company, workspace, access, kind, value
+):
+    if access.get("workspaces") == "bad-workspace":
+        access = {"workspaces": [WorkspaceGrant(workspace=workspace, permissions=["fly"])]}
+    elif access.get("workspaces") == "bad-team":
+        team = TeamFactory(workspace=workspace)
+        access = {
+            "workspaces": [
+                WorkspaceGrant(
+                    workspace=workspace, teams=[TeamGrant(team=team, permissions=["view_pii"])]
+                )
+            ]
+        }
+    with pytest.raises(services.UnknownValue) as info:
+        make_user(company, **access)
+    assert (info.value.kind, info.value.value) == (kind, value)
+    assert not DashboardUser.objects.exists()
+
+
+def test_user_create_refuses_an_unknown_department(company):
+    with pytest.raises(services.UnknownValue):
+        services.user_create(
+            company=company,
+            email="x@example.com",
+            profile=UserProfile(department="sales"),
+            access=UserAccess(),
+        )
+
+
+def test_user_update_replaces_access_entirely(company, workspace):
+    pset = PermissionSetFactory(workspace=workspace)
+    user = make_user(
+        company, workspaces=[WorkspaceGrant(workspace=workspace, permissions=["admin"])]
+    )
+    services.user_update(
+        user=user,
+        access=UserAccess(workspaces=[WorkspaceGrant(workspace=workspace, permission_set=pset)]),
+    )
+    membership = WorkspaceMembership.objects.get(user=user)
+    assert membership.permissions == []
+    assert membership.permission_set == pset
+
+
+def test_user_update_is_a_no_op_when_nothing_changes(company):
+    user = make_user(company)
+    before = user.updated_at
+    services.user_update(
+        user=user,
+        profile=UserProfile(given_name="Ada", family_name="Lovelace", department="engineering"),
+    )
+    user.refresh_from_db()
+    assert user.updated_at == before
+
+
+def test_user_set_active_suspends_and_restores(company):
+    user = make_user(company)
+    services.user_set_active(user=user, active=False)
+    user.refresh_from_db()
+    assert user.is_active is False
+    services.user_set_active(user=user, active=True)
+    user.refresh_from_db()
+    assert user.is_active is True
+
+
+def test_deleting_the_last_admin_is_refused(company):
+    admin = CompanyAdminFactory(company=company)
+    with pytest.raises(services.LastAdminError):
+        services.user_delete(user=admin)
+    assert DashboardUser.objects.filter(pk=admin.pk).exists()
+
+
+def test_an_admin_can_be_deleted_while_another_remains(company):
+    first, _second = CompanyAdminFactory(company=company), CompanyAdminFactory(company=company)
+    services.user_delete(user=first)
+    assert not DashboardUser.objects.filter(pk=first.pk).exists()
+
+
+def test_the_last_admin_cannot_lose_the_admin_permission(company):
+    admin = CompanyAdminFactory(company=company)
+    with pytest.raises(services.LastAdminError):
+        services.user_update(user=admin, access=UserAccess())
+
+
+def test_role_membership_helpers(company):
+    role = RoleFactory(company=company)
+    a, b, c = (UserFactory(company=company) for _ in range(3))
+    services.role_add_members(role=role, users=[a, b])
+    services.role_add_members(role=role, users=[b])  # repeated add is harmless
+    services.role_remove_members(role=role, users=[a])
+    assert set(role.members.all()) == {b}
+    services.role_set_members(role=role, users=[a, c])
+    assert set(role.members.all()) == {a, c}

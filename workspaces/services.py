@@ -1,0 +1,237 @@
+"""Writes. Each public function is one transaction and returns early when nothing changes.
+
+Callers (the admin, the SCIM API, management commands) hand in objects they already resolved
+inside the user's company; these functions validate vocabularies and keep the rows consistent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from workspaces import selectors
+from workspaces.models import (
+    Company,
+    DashboardUser,
+    PermissionSet,
+    Role,
+    RoleAssignment,
+    Team,
+    TeamMembership,
+    Workspace,
+    WorkspaceMembership,
+)
+from workspaces.permissions import (
+    COMPANY_PERMISSIONS,
+    TEAM_PERMISSIONS,
+    WORKSPACE_PERMISSIONS,
+    Department,
+    unknown_permissions,
+)
+
+
+class DomainError(Exception):
+    """A request the domain refuses; the message is safe to show to the caller."""
+
+
+class UserAlreadyExists(DomainError):
+    def __init__(self) -> None:
+        # Never say where the email is taken: it may be another company's user.
+        super().__init__("User already exists in the database.")
+
+
+class UnknownValue(DomainError):
+    """A value outside its vocabulary (permission, department)."""
+
+    def __init__(self, kind: str, value: str) -> None:
+        self.kind, self.value = kind, value
+        super().__init__(f"Unknown {kind}: {value!r}.")
+
+
+class LastAdminError(DomainError):
+    def __init__(self) -> None:
+        super().__init__("This is the company's last administrator and cannot be removed.")
+
+
+@dataclass(frozen=True)
+class TeamGrant:
+    team: Team
+    permissions: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class WorkspaceGrant:
+    workspace: Workspace
+    permissions: Sequence[str] = ()
+    permission_set: PermissionSet | None = None
+    teams: Sequence[TeamGrant] = ()
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    """Everything the Braze `permissions` object sets, resolved to rows of one company."""
+
+    company_permissions: Sequence[str] = ()
+    workspaces: Sequence[WorkspaceGrant] = ()
+    roles: Sequence[Role] = ()
+
+
+@dataclass
+class UserProfile:
+    """The plain attributes of a user."""
+
+    given_name: str = ""
+    family_name: str = ""
+    department: str = ""
+    external_id: str = ""
+    is_active: bool = True
+
+
+PROFILE_FIELDS = ("given_name", "family_name", "department", "external_id", "is_active")
+
+
+def _check_vocabulary(profile: UserProfile | None, access: UserAccess | None) -> None:
+    if profile is not None and profile.department and profile.department not in Department.values:
+        raise UnknownValue("department", profile.department)
+    if access is None:
+        return
+    for bad in unknown_permissions(access.company_permissions, COMPANY_PERMISSIONS):
+        raise UnknownValue("company permission", bad)
+    for grant in access.workspaces:
+        for bad in unknown_permissions(grant.permissions, WORKSPACE_PERMISSIONS):
+            raise UnknownValue("workspace permission", bad)
+        for team_grant in grant.teams:
+            for bad in unknown_permissions(team_grant.permissions, TEAM_PERMISSIONS):
+                raise UnknownValue("team permission", bad)
+
+
+def _replace_access(user: DashboardUser, access: UserAccess) -> None:
+    """Make the user's memberships exactly those in `access` (a full replace)."""
+    user.workspace_memberships.all().delete()
+    user.team_memberships.all().delete()
+    user.role_assignments.all().delete()
+    WorkspaceMembership.objects.bulk_create(
+        WorkspaceMembership(
+            user=user,
+            workspace=grant.workspace,
+            permissions=list(dict.fromkeys(grant.permissions)),
+            permission_set=grant.permission_set,
+        )
+        for grant in _dedupe(access.workspaces, key=lambda g: g.workspace.pk)
+    )
+    TeamMembership.objects.bulk_create(
+        TeamMembership(user=user, team=tg.team, permissions=list(dict.fromkeys(tg.permissions)))
+        for tg in _dedupe(
+            (tg for grant in access.workspaces for tg in grant.teams), key=lambda t: t.team.pk
+        )
+    )
+    RoleAssignment.objects.bulk_create(
+        RoleAssignment(user=user, role=role) for role in _dedupe(access.roles, key=lambda r: r.pk)
+    )
+
+
+def _dedupe(items: Iterable, *, key) -> list:
+    """Keep the last item for each key, so a repeated entry in a request wins over earlier ones."""
+    return list({key(item): item for item in items}.values())
+
+
+@transaction.atomic
+def user_create(
+    *,
+    company: Company,
+    email: str,
+    profile: UserProfile,
+    access: UserAccess,
+    password: str | None = None,
+) -> DashboardUser:
+    _check_vocabulary(profile, access)
+    user = DashboardUser(company=company, email=email)
+    for name in PROFILE_FIELDS:
+        setattr(user, name, getattr(profile, name))
+    user.company_permissions = list(dict.fromkeys(access.company_permissions))
+    user.set_password(password) if password else user.set_unusable_password()
+    try:
+        # A savepoint, so a duplicate leaves the outer transaction usable for the caller.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        if selectors.user_email_taken(email):
+            raise UserAlreadyExists() from None
+        raise
+    _replace_access(user, access)
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: DashboardUser,
+    profile: UserProfile | None = None,
+    access: UserAccess | None = None,
+) -> DashboardUser:
+    """Replace the profile and/or the access of a user; `None` leaves that part alone."""
+    _check_vocabulary(profile, access)
+    changed: list[str] = []
+    if profile is not None:
+        changed = [n for n in PROFILE_FIELDS if getattr(user, n) != getattr(profile, n)]
+        for name in changed:
+            setattr(user, name, getattr(profile, name))
+    if access is not None:
+        if "admin" in user.company_permissions and "admin" not in access.company_permissions:
+            _refuse_losing_last_admin(user)
+        _replace_access(user, access)
+        user.company_permissions = list(dict.fromkeys(access.company_permissions))
+        changed.append("company_permissions")
+    if changed:
+        user.updated_at = timezone.now()
+        user.save(update_fields=[*changed, "updated_at"])
+    return user
+
+
+def user_set_active(*, user: DashboardUser, active: bool) -> DashboardUser:
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.updated_at = timezone.now()
+    user.save(update_fields=["is_active", "updated_at"])
+    return user
+
+
+def _refuse_losing_last_admin(user: DashboardUser) -> None:
+    if user.company_id and not selectors.company_admins(user.company).exclude(pk=user.pk).exists():
+        raise LastAdminError()
+
+
+@transaction.atomic
+def user_delete(*, user: DashboardUser) -> None:
+    """Permanently delete a user (Braze: same as deleting under Company Users)."""
+    if "admin" in user.company_permissions:
+        _refuse_losing_last_admin(user)
+    user.delete()
+
+
+def user_record_sign_in(*, user: DashboardUser) -> None:
+    user.last_sign_in_at = timezone.now()
+    user.save(update_fields=["last_sign_in_at"])
+
+
+def role_set_members(*, role: Role, users: Iterable[DashboardUser]) -> None:
+    """Make `users` exactly the holders of `role`."""
+    wanted = {u.pk for u in users}
+    RoleAssignment.objects.filter(role=role).exclude(user_id__in=wanted).delete()
+    role_add_members(role=role, users=wanted)
+
+
+def role_add_members(*, role: Role, users: Iterable[DashboardUser | int]) -> None:
+    ids = {u if isinstance(u, int) else u.pk for u in users}
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(role=role, user_id=pk) for pk in ids], ignore_conflicts=True
+    )
+
+
+def role_remove_members(*, role: Role, users: Iterable[DashboardUser | int]) -> None:
+    ids = {u if isinstance(u, int) else u.pk for u in users}
+    RoleAssignment.objects.filter(role=role, user_id__in=ids).delete()
