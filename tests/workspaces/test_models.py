@@ -72,7 +72,8 @@ def test_permission_fields_reject_unknown_strings():
 
 
 def test_granular_team_list_starts_with_the_first_37_workspace_strings():
-    # The reference: team strings are the first 37 workspace strings, through edit_preference_centers.
+    # The reference: the first 37 workspace strings, view_campaigns through edit_preference_centers.
+    assert permissions._GRANULAR_WORKSPACE_ORDERED[36] == "edit_preference_centers"
     assert "edit_preference_centers" in permissions.GRANULAR_TEAM_PERMISSIONS
     assert "edit_reports" in permissions.GRANULAR_TEAM_PERMISSIONS
     assert "view_reports" in permissions.GRANULAR_TEAM_PERMISSIONS
