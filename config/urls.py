@@ -15,6 +15,6 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("", include("provisioning.urls")),
-    path("scim/v2/", include("provisioning.scim.urls")),
+    path("scim/v2/", include("provisioning.scim.urls", namespace="scim")),
     path("api/", include("provisioning.scim.schema_urls")),
 ]

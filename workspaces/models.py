@@ -131,6 +131,7 @@ class Role(models.Model):
     permission_sets = models.ManyToManyField(
         PermissionSet, blank=True, related_name="roles", verbose_name=_("permission sets")
     )
+    external_id = models.CharField(_("external id"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
@@ -200,6 +201,9 @@ class DashboardUser(AbstractBaseUser, PermissionsMixin):
         validators=[validate_company_permissions],
     )
     external_id = models.CharField(_("external id"), max_length=255, blank=True)
+    # What an identity provider keeps about the person that the dashboard itself doesn't use
+    # (display name, title, enterprise attributes such as employee number or manager).
+    directory_attributes = models.JSONField(_("directory attributes"), default=dict, blank=True)
     is_active = models.BooleanField(
         _("active"),
         default=True,

@@ -7,10 +7,18 @@ inside the user's company; these functions validate vocabularies and keep the ro
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from workspaces import selectors
 from workspaces.models import (
@@ -88,9 +96,17 @@ class UserProfile:
     department: str = ""
     external_id: str = ""
     is_active: bool = True
+    directory_attributes: dict = field(default_factory=dict)
 
 
-PROFILE_FIELDS = ("given_name", "family_name", "department", "external_id", "is_active")
+PROFILE_FIELDS = (
+    "given_name",
+    "family_name",
+    "department",
+    "external_id",
+    "is_active",
+    "directory_attributes",
+)
 
 
 def _check_vocabulary(profile: UserProfile | None, access: UserAccess | None) -> None:
@@ -149,6 +165,7 @@ def user_create(
 ) -> DashboardUser:
     _check_vocabulary(profile, access)
     user = DashboardUser(company=company, email=email)
+    user.updated_at = user.created_at
     for name in PROFILE_FIELDS:
         setattr(user, name, getattr(profile, name))
     user.company_permissions = list(dict.fromkeys(access.company_permissions))
@@ -211,6 +228,16 @@ def user_delete(*, user: DashboardUser) -> None:
     if "admin" in user.company_permissions:
         _refuse_losing_last_admin(user)
     user.delete()
+
+
+def user_invite(*, user: DashboardUser, base_url: str) -> None:
+    """Email a link to choose a password, once the creating transaction has committed."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = urljoin(base_url, reverse("password_reset_confirm", args=[uid, token]))
+    subject = gettext("Your dashboard account is ready")
+    body = render_to_string("workspaces/invitation_email.txt", {"user": user, "link": link})
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=True))
 
 
 def user_record_sign_in(*, user: DashboardUser) -> None:

@@ -1,0 +1,259 @@
+"""SCIM filters (RFC 7644 §3.4.2.2) -> Django `Q` objects.
+
+scim2-models parses the full grammar into a tree; `QueryVisitor` walks it with an attribute map that
+says which model field each SCIM attribute is, and how it compares. Anything the map doesn't know
+is a 400 `invalidFilter`: an unsupported filter must never widen into "all rows".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Q, Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    LessThan,
+    LessThanOrEqual,
+)
+from django.utils.dateparse import parse_datetime
+from scim2_models.exceptions import SCIMException
+from scim2_models.path import (
+    AttrPath,
+    Comparison,
+    FilterNode,
+    FilterVisitor,
+    LogicalExpr,
+    Not,
+    Present,
+    ScimFilter,
+    ValuePath,
+)
+from scim2_models.path.expressions import LogicalOperator
+
+from provisioning.scim.errors import (
+    DASHBOARD_USER_SCHEMA,
+    ENTERPRISE_USER_SCHEMA,
+    GROUP_SCHEMA,
+    USER_SCHEMA,
+    ScimError,
+)
+
+MAX_FILTER_LENGTH = 4096
+
+
+def invalid_filter(detail: str) -> ScimError:
+    return ScimError(400, detail, "invalidFilter")
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """How one SCIM attribute maps to the database."""
+
+    field: str
+    kind: str = "string"  # string | boolean | datetime | constant
+    case_exact: bool = False
+    sortable: bool = True
+    # For `emails.type` and the like: a fixed value every row has.
+    constant: Any = None
+
+
+STRING_LOOKUPS = {"co": "contains", "sw": "startswith", "ew": "endswith"}
+ORDER_LOOKUPS = {"gt": GreaterThan, "ge": GreaterThanOrEqual, "lt": LessThan, "le": LessThanOrEqual}
+
+
+def canonical_name(path: AttrPath, core_schema: str, extensions: tuple[str, ...] = ()) -> str:
+    """`urn:...:User:name.givenName` -> `name.givenname`; extension URNs keep a short prefix."""
+    name = path.attr.lower() + (f".{path.sub_attr.lower()}" if path.sub_attr else "")
+    uri = (path.uri or "").lower()
+    if not uri or uri == core_schema.lower():
+        return name
+    if uri in extensions:
+        return f"{uri}:{name}"
+    raise invalid_filter(f"Unknown schema in filter: {path.uri}.")
+
+
+class QueryVisitor(FilterVisitor[Q]):
+    def __init__(
+        self, attributes: dict[str, Attribute], core_schema: str, extensions: tuple[str, ...]
+    ):
+        self.attributes = attributes
+        self.core_schema = core_schema
+        self.extensions = extensions
+        self.value_path: str | None = None  # set inside `emails[...]`
+
+    def _attribute(self, path: AttrPath) -> tuple[str, Attribute]:
+        name = canonical_name(path, self.core_schema, self.extensions)
+        if self.value_path:
+            name = f"{self.value_path}.{name}"
+        attribute = self.attributes.get(name)
+        if attribute is None:
+            raise invalid_filter(f"Filtering on {path} is not supported.")
+        return name, attribute
+
+    def visit_logical_expr(self, node: LogicalExpr) -> Q:
+        terms = [self.visit(term) for term in node.terms]
+        combined = terms[0]
+        for term in terms[1:]:
+            combined = combined & term if node.op == LogicalOperator.and_ else combined | term
+        return combined
+
+    def visit_not(self, node: Not) -> Q:
+        return ~self.visit(node.expr)
+
+    def visit_value_path(self, node: ValuePath) -> Q:
+        if self.value_path is not None:
+            raise invalid_filter("Nested value paths are not allowed.")
+        name = canonical_name(node.attr_path, self.core_schema, self.extensions)
+        if not any(key.startswith(f"{name}.") for key in self.attributes):
+            raise invalid_filter(f"Filtering on {node.attr_path} is not supported.")
+        self.value_path = name
+        try:
+            return self.visit(node.val_filter)
+        finally:
+            self.value_path = None
+
+    def visit_present(self, node: Present) -> Q:
+        _, attribute = self._attribute(node.attr_path)
+        if attribute.kind == "constant":
+            return Q()
+        present = Q(**{f"{attribute.field}__isnull": False})
+        if attribute.kind == "string":
+            present &= ~Q(**{attribute.field: ""})
+        return present
+
+    def visit_comparison(self, node: Comparison) -> Q:
+        name, attribute = self._attribute(node.attr_path)
+        op = node.op.value.lower()
+        if attribute.kind == "constant":
+            return _constant(attribute, op, node.value, name)
+        value = _coerce(attribute, node.value, name)
+        if op in ("eq", "ne"):
+            q = _equals(attribute, value)
+            return ~q if op == "ne" else q
+        if attribute.kind == "boolean":
+            raise invalid_filter(f"'{op}' cannot compare the boolean {name}.")
+        if op in STRING_LOOKUPS:
+            if attribute.kind != "string":
+                raise invalid_filter(f"'{op}' needs a string attribute, not {name}.")
+            prefix = "" if attribute.case_exact else "i"
+            return Q(**{f"{attribute.field}__{prefix}{STRING_LOOKUPS[op]}": value})
+        if op in ORDER_LOOKUPS:
+            if attribute.kind == "string" and not attribute.case_exact:
+                return Q(ORDER_LOOKUPS[op](Lower(F(attribute.field)), Lower(Value(value))))
+            return Q(ORDER_LOOKUPS[op](F(attribute.field), Value(value)))
+        raise invalid_filter(f"Unknown operator {op!r}.")
+
+
+def _coerce(attribute: Attribute, value: Any, name: str) -> Any:
+    if attribute.kind == "boolean":
+        if not isinstance(value, bool):
+            raise invalid_filter(f"{name} is a boolean; compare it with true or false.")
+        return value
+    if attribute.kind == "datetime":
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise invalid_filter(f"{name} needs an ISO 8601 date-time in quotes.")
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    if not isinstance(value, str):
+        raise invalid_filter(f"{name} is a string; put the value in double quotes.")
+    return value
+
+
+def _equals(attribute: Attribute, value: Any) -> Q:
+    if attribute.kind != "string" or attribute.case_exact:
+        return Q(**{attribute.field: value})
+    if attribute.field == "email":
+        # lower(email) = lower(...) is what the unique functional index serves.
+        return Q(Exact(Lower(F("email")), Lower(Value(value))))
+    return Q(**{f"{attribute.field}__iexact": value})
+
+
+def _constant(attribute: Attribute, op: str, value: Any, name: str) -> Q:
+    """A sub-attribute every row has with the same value (our one email is `type: work`)."""
+    matches = str(value).lower() == str(attribute.constant).lower()
+    if op == "ne":
+        matches = not matches
+    elif op != "eq":
+        raise invalid_filter(f"Only eq and ne are supported on {name}.")
+    return Q() if matches else Q(pk__in=[])
+
+
+def parse_filter(expression: str) -> FilterNode:
+    if len(expression) > MAX_FILTER_LENGTH:
+        raise invalid_filter(f"The filter is longer than {MAX_FILTER_LENGTH} characters.")
+    try:
+        return ScimFilter(expression).ast
+    except (SCIMException, ValueError, RecursionError) as exc:
+        raise invalid_filter(f"The filter is not valid: {exc}") from None
+
+
+def to_q(expression: str, attributes: dict[str, Attribute], core_schema: str, extensions=()) -> Q:
+    return QueryVisitor(attributes, core_schema, extensions).visit(parse_filter(expression))
+
+
+# ---------------------------------------------------------------------------------------------
+# The attribute maps of our two resource types
+
+USER_FILTER_ATTRIBUTES: dict[str, Attribute] = {
+    "id": Attribute("public_id", case_exact=True),
+    "externalid": Attribute("external_id", case_exact=True),
+    "username": Attribute("email"),
+    "name.givenname": Attribute("given_name"),
+    "name.familyname": Attribute("family_name"),
+    "displayname": Attribute("directory_attributes__displayName", sortable=False),
+    "emails": Attribute("email"),
+    "emails.value": Attribute("email"),
+    "emails.type": Attribute("", kind="constant", constant="work", sortable=False),
+    "emails.primary": Attribute("", kind="constant", constant=True, sortable=False),
+    "active": Attribute("is_active", kind="boolean"),
+    "department": Attribute("department", case_exact=True),
+    "meta.created": Attribute("created_at", kind="datetime"),
+    "meta.lastmodified": Attribute("updated_at", kind="datetime"),
+    f"{DASHBOARD_USER_SCHEMA.lower()}:department": Attribute("department", case_exact=True),
+    **{
+        f"{ENTERPRISE_USER_SCHEMA.lower()}:{key.lower()}": Attribute(
+            f"directory_attributes__enterprise__{key}", sortable=False
+        )
+        for key in ("employeeNumber", "costCenter", "organization", "division", "department")
+    },
+    f"{ENTERPRISE_USER_SCHEMA.lower()}:manager.value": Attribute(
+        "directory_attributes__enterprise__manager__value", case_exact=True, sortable=False
+    ),
+}
+USER_EXTENSIONS = (DASHBOARD_USER_SCHEMA.lower(), ENTERPRISE_USER_SCHEMA.lower())
+
+GROUP_FILTER_ATTRIBUTES: dict[str, Attribute] = {
+    "id": Attribute("public_id", case_exact=True),
+    "externalid": Attribute("external_id", case_exact=True),
+    "displayname": Attribute("name"),
+    "members": Attribute("members__public_id", case_exact=True, sortable=False),
+    "members.value": Attribute("members__public_id", case_exact=True, sortable=False),
+    "meta.created": Attribute("created_at", kind="datetime"),
+    "meta.lastmodified": Attribute("updated_at", kind="datetime"),
+}
+
+
+def user_filter(expression: str) -> Q:
+    return to_q(expression, USER_FILTER_ATTRIBUTES, USER_SCHEMA, USER_EXTENSIONS)
+
+
+def group_filter(expression: str) -> Q:
+    return to_q(expression, GROUP_FILTER_ATTRIBUTES, GROUP_SCHEMA)
+
+
+def sort_field(
+    sort_by: str, attributes: dict[str, Attribute], core_schema: str, extensions=()
+) -> str:
+    try:
+        path = ScimFilter(f"{sort_by} pr").ast.attr_path
+    except (SCIMException, ValueError, AttributeError):
+        raise ScimError(400, f"Cannot sort by {sort_by!r}.", "invalidValue") from None
+    attribute = attributes.get(canonical_name(path, core_schema, extensions))
+    if attribute is None or not attribute.sortable:
+        raise ScimError(400, f"Cannot sort by {sort_by!r}.", "invalidValue")
+    return attribute.field

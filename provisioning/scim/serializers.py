@@ -1,0 +1,457 @@
+"""SCIM User documents <-> service arguments. camelCase stops here.
+
+Input: `parse_user` validates a POST/PUT body (after the IdP quirks are normalised) and resolves
+every workspace, team, role and permission set it names inside the token's company, in one query
+per kind. Output: `render_user` builds the full document from a user fetched with
+`selectors.users_with_access`, without further queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
+
+from provisioning.scim import idp_quirks
+from provisioning.scim.errors import (
+    DASHBOARD_USER_SCHEMA,
+    ENTERPRISE_USER_SCHEMA,
+    USER_SCHEMA,
+    bad_request,
+)
+from workspaces import selectors
+from workspaces.models import Company, DashboardUser, Workspace
+from workspaces.permissions import Department
+from workspaces.services import TeamGrant, UserAccess, UserProfile, WorkspaceGrant
+
+# Canonical spellings of the User attributes we read, by lower-cased name (RFC 7643 §2.1).
+USER_ATTRIBUTES = {
+    name.lower(): name
+    for name in [
+        "schemas", "id", "externalId", "userName", "name", "displayName", "nickName",
+        "profileUrl", "title", "userType", "preferredLanguage", "locale", "timezone", "active",
+        "password", "emails", "phoneNumbers", "addresses", "department", "permissions", "meta",
+        "groups", "roles", "ims", "photos", "entitlements", "x509Certificates",
+    ]
+}  # fmt: skip
+NAME_ATTRIBUTES = {
+    n.lower(): n
+    for n in [
+        "givenName",
+        "familyName",
+        "formatted",
+        "middleName",
+        "honorificPrefix",
+        "honorificSuffix",
+    ]
+}
+ENTERPRISE_ATTRIBUTES = {
+    n.lower(): n
+    for n in ["employeeNumber", "costCenter", "organization", "division", "department", "manager"]
+}
+# Core attributes the dashboard doesn't model: kept in `directory_attributes` and returned as given.
+STORED_CORE_ATTRIBUTES = (
+    "displayName", "nickName", "profileUrl", "title", "userType", "preferredLanguage", "locale",
+    "timezone", "emails", "phoneNumbers", "addresses",
+)  # fmt: skip
+NAME_EXTRA = ("formatted", "middleName", "honorificPrefix", "honorificSuffix")
+READ_ONLY = ("id", "meta", "groups", "roles", "ims", "photos", "entitlements", "x509Certificates")
+MAX_STRING = 255
+
+
+@dataclass(frozen=True)
+class UserInput:
+    email: str
+    profile: UserProfile
+    access: UserAccess | None  # None: the request did not mention permissions
+    password: str | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+
+
+def _string(value: Any, attribute: str, *, required: bool = False, limit: int = MAX_STRING) -> str:
+    if value is None:
+        if required:
+            raise bad_request(f"'{attribute}' is required.", "invalidValue")
+        return ""
+    if not isinstance(value, str):
+        raise bad_request(f"'{attribute}' must be a string.")
+    if len(value) > limit:
+        raise bad_request(f"'{attribute}' is longer than {limit} characters.")
+    return value.strip()
+
+
+def _list(value: Any, attribute: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise bad_request(f"'{attribute}' must be an array.")
+    return value
+
+
+def _object(value: Any, attribute: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise bad_request(f"'{attribute}' must be an object.")
+    return value
+
+
+def _strings(value: Any, attribute: str) -> list[str]:
+    items = _list(value, attribute)
+    if not all(isinstance(item, str) for item in items):
+        raise bad_request(f"'{attribute}' must be an array of strings.")
+    return items
+
+
+def normalise_user_document(data: Any) -> dict:
+    """Canonical attribute names, extension URNs folded in, IdP quirks undone."""
+    if not isinstance(data, dict):
+        raise bad_request("The body must be a JSON object.", "invalidSyntax")
+    doc = idp_quirks.canonical_keys(data, USER_ATTRIBUTES)
+    for key in [k for k in doc if isinstance(k, str) and k.lower().startswith("urn:")]:
+        value = doc.pop(key)
+        if key.lower() == DASHBOARD_USER_SCHEMA.lower():
+            doc.update(idp_quirks.canonical_keys(_object(value, key), USER_ATTRIBUTES))
+        elif key.lower() == ENTERPRISE_USER_SCHEMA.lower():
+            doc["enterprise"] = idp_quirks.canonical_keys(
+                _object(value, key), ENTERPRISE_ATTRIBUTES
+            )
+        elif key.lower() != USER_SCHEMA.lower():
+            raise bad_request(f"Unknown schema extension: {key}.", "invalidSyntax")
+    if isinstance(doc.get("name"), dict):
+        doc["name"] = idp_quirks.canonical_keys(doc["name"], NAME_ATTRIBUTES)
+    return doc
+
+
+def _check_schemas(doc: dict) -> None:
+    schemas = doc.get("schemas")
+    if not isinstance(schemas, list) or not any(
+        isinstance(s, str) and s.lower() == USER_SCHEMA.lower() for s in schemas
+    ):
+        raise bad_request(f"'schemas' must include {USER_SCHEMA}.", "invalidSyntax")
+
+
+def parse_user(data: Any, *, company: Company) -> UserInput:
+    """Validate a full User document (POST, PUT, or the result of a PATCH)."""
+    doc = normalise_user_document(data)
+    _check_schemas(doc)
+    unknown = [k for k in doc if k not in USER_ATTRIBUTES.values() and k != "enterprise"]
+    if unknown:
+        raise bad_request(f"Unknown attribute: {unknown[0]!r}.", "invalidSyntax")
+    email = _string(doc.get("userName"), "userName", required=True, limit=254)
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise bad_request(f"'userName' must be an email address: {email!r}.") from None
+    name = _object(doc.get("name"), "name")
+    department = _string(doc.get("department"), "department")
+    if department and department not in Department.values:
+        raise bad_request(f"Unknown department: {department!r}.")
+    active = doc.get("active", True)
+    profile = UserProfile(
+        given_name=_string(name.get("givenName"), "name.givenName", limit=150),
+        family_name=_string(name.get("familyName"), "name.familyName", limit=150),
+        department=department,
+        external_id=_string(doc.get("externalId"), "externalId"),
+        is_active=idp_quirks.boolean_from_string(active, "active") if active is not None else True,
+        directory_attributes=_directory_attributes(doc, name),
+    )
+    access = None
+    if doc.get("permissions") is not None:
+        access = parse_permissions(doc["permissions"], company=company)
+    password = doc.get("password")
+    if password is not None and (not isinstance(password, str) or len(password) > 4096):
+        raise bad_request("'password' must be a string.")
+    return UserInput(email=email, profile=profile, access=access, password=password or None)
+
+
+def _directory_attributes(doc: dict, name: dict) -> dict:
+    stored = {key: doc[key] for key in STORED_CORE_ATTRIBUTES if doc.get(key) not in (None, "")}
+    for key in ("displayName", "nickName", "title", "userType", "locale", "timezone"):
+        if key in stored:
+            stored[key] = _string(stored[key], key)
+    for key in ("emails", "phoneNumbers", "addresses"):
+        if key in stored and not all(isinstance(i, dict) for i in _list(stored[key], key)):
+            raise bad_request(f"'{key}' must be an array of objects.")
+    extra_name = {k: _string(name[k], f"name.{k}") for k in NAME_EXTRA if name.get(k)}
+    if extra_name:
+        stored["name"] = extra_name
+    enterprise = _enterprise(doc.get("enterprise"))
+    if enterprise:
+        stored["enterprise"] = enterprise
+    return stored
+
+
+def _enterprise(value: Any) -> dict:
+    """The enterprise extension (RFC 7643 §4.3), kept apart from our `department` enum."""
+    ext = _object(value, ENTERPRISE_USER_SCHEMA)
+    unknown = [k for k in ext if k not in ENTERPRISE_ATTRIBUTES.values()]
+    if unknown:
+        raise bad_request(f"Unknown enterprise attribute: {unknown[0]!r}.", "invalidSyntax")
+    result = {
+        key: _string(ext[key], key)
+        for key in ("employeeNumber", "costCenter", "organization", "division", "department")
+        if ext.get(key) not in (None, "")
+    }
+    manager = idp_quirks.manager_object(ext.get("manager"))
+    if manager:
+        manager = idp_quirks.canonical_keys(
+            _object(manager, "manager"),
+            {"value": "value", "displayname": "displayName", "$ref": "$ref"},
+        )
+        result["manager"] = {
+            k: _string(manager[k], f"manager.{k}")
+            for k in ("value", "displayName", "$ref")
+            if manager.get(k)
+        }
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The Braze `permissions` object
+
+
+def _ref(entry: dict, name_key: str, id_keys: tuple[str, ...], what: str) -> tuple[str, str]:
+    """("name", value) or ("id", value) for an entry that names a thing by name or by id."""
+    for key in id_keys:
+        if entry.get(key) not in (None, ""):
+            return "id", _string(entry[key], key)
+    if entry.get(name_key) not in (None, ""):
+        return "name", _string(entry[name_key], name_key)
+    raise bad_request(f"Each {what} needs '{name_key}' or '{id_keys[0]}'.")
+
+
+def _lookup(queryset, refs: list[tuple[str, str]], what: str, *, name_field: str = "name") -> dict:
+    """Fetch every referenced row in one query; a reference that matches nothing is a 400."""
+    names = {value for kind, value in refs if kind == "name"}
+    ids = {value for kind, value in refs if kind == "id"}
+    if not refs:
+        return {}
+    rows = list(queryset.filter(Q(**{f"{name_field}__in": names}) | Q(public_id__in=ids)))
+    found: dict = {}
+    for row in rows:
+        found[("id", row.public_id)] = row
+        found.setdefault(("name", getattr(row, name_field)), row)
+    for ref in refs:
+        if ref not in found:
+            raise bad_request(f"Unknown {what}: {ref[1]!r}.")
+    return found
+
+
+def parse_permissions(value: Any, *, company: Company) -> UserAccess:
+    perms = idp_quirks.canonical_keys(
+        _object(value, "permissions"),
+        {"companypermissions": "companyPermissions", "roles": "roles", "appgroup": "appGroup"},
+    )
+    roles_in = [_object(r, "roles[]") for r in _list(perms.get("roles"), "permissions.roles")]
+    groups_in = [
+        _object(g, "appGroup[]") for g in _list(perms.get("appGroup"), "permissions.appGroup")
+    ]
+
+    role_refs = [_ref(r, "roleName", ("roleId",), "role") for r in roles_in]
+    ws_refs = [_ref(g, "appGroupName", ("appGroupId",), "workspace") for g in groups_in]
+    set_entries = [
+        (i, _object(s, "appGroupPermissionSets[]"))
+        for i, g in enumerate(groups_in)
+        for s in _list(g.get("appGroupPermissionSets"), "appGroupPermissionSets")
+    ]
+    set_refs = [
+        _ref(
+            s,
+            "appGroupPermissionSetName",
+            ("appGroupPermissionSetId", "appGroupPermissionSetID"),
+            "permission set",
+        )
+        for _, s in set_entries
+    ]
+    team_entries = [
+        (i, _object(t, "team[]"))
+        for i, g in enumerate(groups_in)
+        for t in _list(g.get("team"), "team")
+    ]
+    team_refs = [_ref(t, "teamName", ("teamId",), "team") for _, t in team_entries]
+
+    roles = _lookup(selectors.roles_for_company(company), role_refs, "role")
+    workspaces = _lookup(selectors.workspaces_for_company(company), ws_refs, "workspace")
+    permission_sets = _lookup(
+        selectors.permission_sets_for_company(company), set_refs, "permission set"
+    )
+    teams = _lookup(selectors.teams_for_company(company), team_refs, "team")
+
+    sets_by_group: dict[int, list] = defaultdict(list)
+    for (i, _), ref in zip(set_entries, set_refs, strict=True):
+        sets_by_group[i].append(permission_sets[ref])
+    teams_by_group: dict[int, list[TeamGrant]] = defaultdict(list)
+    for (i, entry), ref in zip(team_entries, team_refs, strict=True):
+        teams_by_group[i].append(
+            TeamGrant(
+                team=teams[ref],
+                permissions=_strings(entry.get("teamPermissions"), "teamPermissions"),
+            )
+        )
+
+    grants = []
+    for i, (group, ref) in enumerate(zip(groups_in, ws_refs, strict=True)):
+        workspace = workspaces[ref]
+        if len(sets_by_group[i]) > 1:
+            raise bad_request("'appGroupPermissionSets' takes a single permission set.")
+        pset = sets_by_group[i][0] if sets_by_group[i] else None
+        if pset is not None and pset.workspace_id != workspace.pk:
+            raise bad_request(
+                f"Permission set {pset.name!r} is not in workspace {workspace.name!r}."
+            )
+        for team_grant in teams_by_group[i]:
+            if team_grant.team.workspace_id != workspace.pk:
+                raise bad_request(
+                    f"Team {team_grant.team.name!r} is not in workspace {workspace.name!r}."
+                )
+        grants.append(
+            WorkspaceGrant(
+                workspace=workspace,
+                permissions=_strings(group.get("appGroupPermissions"), "appGroupPermissions"),
+                permission_set=pset,
+                teams=teams_by_group[i],
+            )
+        )
+    return UserAccess(
+        company_permissions=_strings(perms.get("companyPermissions"), "companyPermissions"),
+        workspaces=grants,
+        roles=[roles[ref] for ref in role_refs],
+    )
+
+
+def with_default_workspace(access: UserAccess | None, default_workspace: Workspace) -> UserAccess:
+    """Braze: a request that names no workspace puts the user in the default workspace."""
+    access = access or UserAccess()
+    if access.workspaces:
+        return access
+    return UserAccess(
+        company_permissions=access.company_permissions,
+        workspaces=[WorkspaceGrant(workspace=default_workspace)],
+        roles=access.roles,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def braze_time(value: dt.datetime | None) -> str:
+    """Braze's format, in English and UTC whatever the locale: "2024 Nov 11, 4:20 PM", or "N/A"."""
+    if value is None:
+        return "N/A"
+    value = value.astimezone(dt.UTC)
+    hour = value.hour % 12 or 12
+    half = "AM" if value.hour < 12 else "PM"
+    return f"{value.year} {_MONTHS[value.month - 1]} {value.day}, {hour}:{value.minute:02d} {half}"
+
+
+def iso_time(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def version_of(updated_at: dt.datetime) -> str:
+    """A weak ETag that changes whenever the resource changes (RFC 7644 §3.14)."""
+    return f'W/"{int(updated_at.timestamp() * 1_000_000):x}"'
+
+
+def _permission_set(pset) -> dict:
+    return {
+        "appGroupPermissionSetName": pset.name,
+        "appGroupPermissionSetId": pset.public_id,
+        "permissions": list(pset.permissions),
+    }
+
+
+def render_permissions(user: DashboardUser) -> dict:
+    teams_by_workspace: dict[int, list[dict]] = defaultdict(list)
+    for tm in user.team_memberships.all():
+        teams_by_workspace[tm.team.workspace_id].append(
+            {
+                "teamName": tm.team.name,
+                "teamId": tm.team.public_id,
+                "teamPermissions": list(tm.permissions),
+            }
+        )
+    app_groups = []
+    for membership in user.workspace_memberships.all():
+        entry = {
+            "appGroupName": membership.workspace.name,
+            "appGroupId": membership.workspace.public_id,
+            "appGroupPermissions": list(membership.permissions),
+        }
+        if membership.permission_set is not None:
+            entry["appGroupPermissionSets"] = [_permission_set(membership.permission_set)]
+        entry["team"] = teams_by_workspace.get(membership.workspace_id, [])
+        app_groups.append(entry)
+    return {
+        "companyPermissions": list(user.company_permissions),
+        "roles": [_render_role(a.role) for a in user.role_assignments.all()],
+        "appGroup": app_groups,
+    }
+
+
+def _render_role(role) -> dict:
+    by_workspace: dict[int, dict] = {}
+    for pset in role.permission_sets.all():
+        group = by_workspace.setdefault(
+            pset.workspace_id,
+            {
+                "appGroupName": pset.workspace.name,
+                "appGroupId": pset.workspace.public_id,
+                "appGroupPermissionSets": [],
+            },
+        )
+        group["appGroupPermissionSets"].append(_permission_set(pset))
+    return {
+        "roleName": role.name,
+        "roleId": role.public_id,
+        "appGroup": list(by_workspace.values()),
+    }
+
+
+def render_user(user: DashboardUser, *, location: str) -> dict:
+    extra = dict(user.directory_attributes or {})
+    enterprise = extra.pop("enterprise", None)
+    name = {**extra.pop("name", {}), "givenName": user.given_name, "familyName": user.family_name}
+    name.setdefault("formatted", user.get_full_name())
+    doc = {
+        "schemas": [USER_SCHEMA, DASHBOARD_USER_SCHEMA]
+        + ([ENTERPRISE_USER_SCHEMA] if enterprise else []),
+        "id": user.public_id,
+        "userName": user.email,
+        "name": name,
+        "displayName": extra.pop("displayName", None) or user.get_full_name() or user.email,
+        "emails": extra.pop("emails", None)
+        or [{"value": user.email, "type": "work", "primary": True}],
+        "active": user.is_active,
+        "department": user.department or None,
+        "createdAt": braze_time(user.created_at),
+        "lastSignInAt": braze_time(user.last_sign_in_at),
+        "permissions": render_permissions(user),
+        **extra,
+    }
+    if user.external_id:
+        doc["externalId"] = user.external_id
+    if enterprise:
+        doc[ENTERPRISE_USER_SCHEMA] = enterprise
+    doc["meta"] = {
+        "resourceType": "User",
+        "created": iso_time(user.created_at),
+        "lastModified": iso_time(user.updated_at),
+        "location": location,
+        "version": version_of(user.updated_at),
+    }
+    if doc["department"] is None:
+        del doc["department"]
+    return doc

@@ -1,0 +1,225 @@
+"""The SCIM 2.0 endpoints. `ScimView` owns the gate, negotiation, errors, rate-limit headers and the
+request log; each resource view only parses, calls one service, and renders.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import DatabaseError, transaction
+from django.urls import reverse
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from provisioning.client_ip import client_ip
+from provisioning.models import RequestLogEntry, ScimIntegration
+from provisioning.scim import filters, listing, serializers
+from provisioning.scim.errors import ScimError, bad_request, not_found, scim_exception_handler
+from provisioning.scim.gate import DailyRateThrottle, ScimTokenAuthentication
+from provisioning.scim.negotiation import (
+    PlainJSONParser,
+    PlainJSONRenderer,
+    ScimParser,
+    ScimRenderer,
+)
+from workspaces import selectors, services
+from workspaces.models import Company, DashboardUser
+
+logger = logging.getLogger(__name__)
+
+
+class ScimView(APIView):
+    authentication_classes = [ScimTokenAuthentication]
+    throttle_classes = [DailyRateThrottle]
+    permission_classes: list = []
+    renderer_classes = [ScimRenderer, PlainJSONRenderer]
+    parser_classes = [ScimParser, PlainJSONParser]
+
+    def get_exception_handler(self):
+        return scim_exception_handler
+
+    @property
+    def integration(self) -> ScimIntegration:
+        return self.request.auth
+
+    @property
+    def company(self) -> Company:
+        return self.integration.company
+
+    def body(self) -> dict:
+        data = self.request.data
+        if not isinstance(data, dict) or not data:
+            raise bad_request("The request needs a JSON object body.", "invalidSyntax")
+        return data
+
+    def absolute(self, name: str, *args: str) -> str:
+        return self.request.build_absolute_uri(reverse(name, args=args))
+
+    def dispatch(self, request, *args, **kwargs):
+        started = time.monotonic()
+        response = super().dispatch(request, *args, **kwargs)
+        integration = getattr(request, "scim_integration", None)
+        if integration is not None:
+            _log_request(request, integration, response.status_code, started)
+        return response
+
+    def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        rate = getattr(request._request, "scim_rate", None)
+        if rate is not None:
+            response["X-RateLimit-Limit"] = str(rate.limit)
+            response["X-RateLimit-Remaining"] = str(rate.remaining)
+            response["X-RateLimit-Reset"] = str(rate.reset_at)
+        return response
+
+
+def _log_request(request, integration: ScimIntegration, status: int, started: float) -> None:
+    """Append to the request log: never the token, never the body (only the path, no query)."""
+    try:
+        RequestLogEntry.objects.create(
+            company_id=integration.company_id,
+            method=request.method[:10],
+            path=request.path[:500],
+            status=status,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            client_ip=client_ip(request),
+        )
+    except DatabaseError:  # the log must never turn an answer into an error
+        logger.warning("Could not write the SCIM request log")
+
+
+# ---------------------------------------------------------------------------------------------
+# Users
+
+
+class UserViewMixin:
+    def user_location(self, user: DashboardUser) -> str:
+        return self.absolute("scim:user-detail", user.public_id)
+
+    def user_document(self, user: DashboardUser) -> dict:
+        return serializers.render_user(user, location=self.user_location(user))
+
+    def get_user(self, public_id: str) -> DashboardUser:
+        user = selectors.user_get_for_company(company=self.company, public_id=public_id)
+        if user is None:  # another company's user is just as missing
+            raise not_found("User not found")
+        return user
+
+    def reload(self, user: DashboardUser) -> DashboardUser:
+        return selectors.user_get_for_company(company=self.company, public_id=user.public_id)
+
+    def user_response(self, user: DashboardUser, status: int = 200) -> Response:
+        doc = self.user_document(user)
+        response = Response(
+            listing.select_attributes(doc, self.request.query_params), status=status
+        )
+        response["ETag"] = doc["meta"]["version"]
+        if status == 201:
+            response["Location"] = doc["meta"]["location"]
+        return response
+
+
+class UsersView(UserViewMixin, ScimView):
+    def get(self, request: Request) -> Response:
+        return self.search(request.query_params)
+
+    def search(self, params) -> Response:
+        queryset = selectors.users_for_company(self.company)
+        if params.get("filter"):
+            queryset = queryset.filter(filters.user_filter(params["filter"]))
+        page = listing.paginate(
+            queryset,
+            params,
+            sort_attributes=filters.USER_FILTER_ATTRIBUTES,
+            core_schema=serializers.USER_SCHEMA,
+            extensions=filters.USER_EXTENSIONS,
+        )
+        users = selectors.users_with_access(page.queryset)
+        return Response(page.envelope([self.user_document(u) for u in users], params))
+
+    def post(self, request: Request) -> Response:
+        parsed = serializers.parse_user(self.body(), company=self.company)
+        try:
+            user = services.user_create(
+                company=self.company,
+                email=parsed.email,
+                profile=parsed.profile,
+                access=serializers.with_default_workspace(
+                    parsed.access, self.integration.default_workspace
+                ),
+                password=parsed.password,
+            )
+        except services.UserAlreadyExists as exc:
+            raise ScimError(409, str(exc), "uniqueness") from None
+        services.user_invite(user=user, base_url=request.build_absolute_uri("/"))
+        return self.user_response(self.reload(user), status=201)
+
+
+class UsersSearchView(UsersView):
+    """POST /Users/.search (RFC 7644 §3.4.3): the query in the body instead of the URL."""
+
+    def get(self, request: Request) -> Response:
+        raise ScimError(405, "Use POST for .search.")
+
+    def post(self, request: Request) -> Response:
+        return self.search(listing.search_request_params(self.body()))
+
+
+class UserDetailView(UserViewMixin, ScimView):
+    def get(self, request: Request, public_id: str) -> Response:
+        user = self.get_user(public_id)
+        version = serializers.version_of(user.updated_at)
+        if listing.etag_matches(request.headers.get("If-None-Match"), version):
+            return Response(status=304, headers={"ETag": version})
+        return self.user_response(user)
+
+    @transaction.atomic
+    def put(self, request: Request, public_id: str) -> Response:
+        user = self.get_locked_user(public_id)
+        parsed = serializers.parse_user(self.body(), company=self.company)
+        return self.apply(user, parsed)
+
+    def apply(self, user: DashboardUser, parsed: serializers.UserInput) -> Response:
+        if parsed.email.lower() != user.email.lower():
+            raise ScimError(400, "userName cannot be changed.", "mutability")
+        access = parsed.access
+        if access is not None:
+            access = serializers.with_default_workspace(access, self.integration.default_workspace)
+        try:
+            services.user_update(user=user, profile=parsed.profile, access=access)
+        except services.LastAdminError as exc:
+            raise ScimError(400, str(exc), "mutability") from None
+        return self.user_response(self.reload(user))
+
+    def get_locked_user(self, public_id: str) -> DashboardUser:
+        """The user, locked until the transaction ends, after checking `If-Match`."""
+        user = self.get_user(public_id)
+        locked = selectors.users_for_company(self.company).select_for_update().get(pk=user.pk)
+        user.updated_at = locked.updated_at
+        listing.check_if_match(
+            self.request.headers.get("If-Match"), serializers.version_of(user.updated_at)
+        )
+        return user
+
+    @transaction.atomic
+    def delete(self, request: Request, public_id: str) -> Response:
+        user = self.get_locked_user(public_id)
+        try:
+            services.user_delete(user=user)
+        except services.LastAdminError as exc:
+            raise ScimError(409, str(exc)) from None
+        return Response(status=204)
+
+
+def unknown_endpoint(request, *args, **kwargs):
+    """Anything else under /scim/v2/ is a SCIM 404, not Django's HTML page."""
+    from django.http import JsonResponse
+
+    from provisioning.scim.errors import error_body
+    from provisioning.scim.negotiation import SCIM_MEDIA_TYPE
+
+    return JsonResponse(
+        error_body(404, "No such SCIM endpoint."), status=404, content_type=SCIM_MEDIA_TYPE
+    )
