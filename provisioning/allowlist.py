@@ -37,16 +37,41 @@ class IPRange:
 Entry = IPNetwork | IPRange
 
 
+def _address(text: str) -> IPAddress:
+    address = ipaddress.ip_address(text.strip())
+    if isinstance(address, ipaddress.IPv6Address):
+        # A zone id names an interface of one machine; it means nothing in an allowlist.
+        if address.scope_id:
+            raise ValueError(text)
+        # Clients are matched with IPv4-mapped addresses unmapped (see `allows`), so entries
+        # are unmapped too; otherwise `::ffff:10.0.0.1` could never match anyone.
+        if address.ipv4_mapped:
+            return address.ipv4_mapped
+    return address
+
+
+def _network(text: str) -> IPNetwork:
+    # strict=False: "10.1.2.3/8" means the block 10.0.0.0/8; it is shown back that way.
+    network = ipaddress.ip_network(text, strict=False)
+    if isinstance(network, ipaddress.IPv6Network):
+        if "%" in text:
+            raise ValueError(text)
+        mapped = network.network_address.ipv4_mapped
+        if mapped and network.prefixlen >= 96:
+            return ipaddress.IPv4Network((mapped, network.prefixlen - 96))
+    return network
+
+
 def _parse_entry(text: str) -> Entry:
     if "-" in text:
         first_text, _, last_text = text.partition("-")
-        first = ipaddress.ip_address(first_text.strip())
-        last = ipaddress.ip_address(last_text.strip())
+        first, last = _address(first_text), _address(last_text)
         if first.version != last.version or first > last:
             raise ValueError(text)
+        if first == last:
+            return ipaddress.ip_network(first)
         return IPRange(first, last)
-    # strict=False: "10.1.2.3/8" means the block 10.0.0.0/8; it is shown back that way.
-    return ipaddress.ip_network(text, strict=False)
+    return _network(text)
 
 
 def _entry_text(entry: Entry) -> str:

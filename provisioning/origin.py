@@ -14,18 +14,25 @@ class OriginError(ValueError):
     pass
 
 
-def _valid_host(host: str) -> bool:
+def _ascii_host(host: str) -> str | None:
+    """The host in the form an HTTP client sends it (IDNA, no trailing dot), or None if invalid.
+
+    Normalising to one spelling lets `Bücher.example`, `xn--bcher-kva.example` and
+    `bücher.example.` configured on the page all match the header the identity provider sends.
+    """
     try:
-        ipaddress.ip_address(host)
-        return True
+        return str(ipaddress.ip_address(host))
     except ValueError:
         pass
     try:
-        ascii_host = host.encode("idna").decode("ascii")
+        ascii_host = host.rstrip(".").encode("idna").decode("ascii").lower()
     except UnicodeError:
-        return False
-    labels = ascii_host.rstrip(".").split(".")
-    return len(ascii_host) <= 253 and all(_LABEL.match(label) for label in labels)
+        return None
+    labels = ascii_host.split(".")
+    # An all-digit last label ("1.2.3", "999.1.1.1") is what a browser reads as an IPv4 address.
+    if labels[-1].isdigit() or len(ascii_host) > 253:
+        return None
+    return ascii_host if all(_LABEL.match(label) for label in labels) else None
 
 
 def normalize_origin(value: str) -> str:
@@ -51,8 +58,10 @@ def normalize_origin(value: str) -> str:
         or parts.query
         or parts.fragment
         or not host
-        or not _valid_host(host)
     ):
+        raise OriginError(value)
+    host = _ascii_host(host) or ""
+    if not host:
         raise OriginError(value)
     shown_host = f"[{host}]" if ":" in host else host
     netloc = shown_host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{shown_host}:{port}"
