@@ -81,3 +81,40 @@ def permission_sets_for_company(company: Company) -> QuerySet[PermissionSet]:
 def company_admins(company: Company) -> QuerySet[DashboardUser]:
     # JSON text search works the same on SQLite and PostgreSQL; it runs only when deleting an admin.
     return users_for_company(company).filter(company_permissions__icontains='"admin"')
+
+
+def role_members(role_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """(public id, email) of each role's holders, for several roles in one query."""
+    members: dict[int, list[tuple[str, str]]] = {pk: [] for pk in role_ids}
+    rows = (
+        RoleAssignment.objects.filter(role_id__in=role_ids)
+        .order_by("role_id", "user_id")
+        .values_list("role_id", "user__public_id", "user__email")
+    )
+    for role_id, public_id, email in rows:
+        members[role_id].append((public_id, email))
+    return members
+
+
+def user_ids_by_public_id(company: Company | int, public_ids: set[str]) -> dict[str, int]:
+    rows = (
+        users_for_company(company).filter(public_id__in=public_ids).values_list("public_id", "pk")
+    )
+    return dict(rows)
+
+
+def user_workspace_permissions(user: DashboardUser) -> dict[Workspace, set[str]]:
+    """What the user may do in each workspace: direct grants, their permission set, and the
+    permission sets of every role they hold (a member of an IdP group gets its role's rights)."""
+    granted: dict[Workspace, set[str]] = {}
+    for membership in user.workspace_memberships.select_related("workspace", "permission_set"):
+        perms = granted.setdefault(membership.workspace, set())
+        perms.update(membership.permissions)
+        if membership.permission_set is not None:
+            perms.update(membership.permission_set.permissions)
+    role_sets = PermissionSet.objects.filter(roles__assignments__user=user).select_related(
+        "workspace"
+    )
+    for pset in role_sets:
+        granted.setdefault(pset.workspace, set()).update(pset.permissions)
+    return granted

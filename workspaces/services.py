@@ -89,11 +89,11 @@ class UserAccess:
 
 @dataclass
 class UserProfile:
-    """The plain attributes of a user."""
+    """The plain attributes of a user. `None` in an update means "leave as it is"."""
 
     given_name: str = ""
     family_name: str = ""
-    department: str = ""
+    department: str | None = ""
     external_id: str = ""
     is_active: bool = True
     directory_attributes: dict = field(default_factory=dict)
@@ -167,7 +167,8 @@ def user_create(
     user = DashboardUser(company=company, email=email)
     user.updated_at = user.created_at
     for name in PROFILE_FIELDS:
-        setattr(user, name, getattr(profile, name))
+        if getattr(profile, name) is not None:
+            setattr(user, name, getattr(profile, name))
     user.company_permissions = list(dict.fromkeys(access.company_permissions))
     user.set_password(password) if password else user.set_unusable_password()
     try:
@@ -193,7 +194,11 @@ def user_update(
     _check_vocabulary(profile, access)
     changed: list[str] = []
     if profile is not None:
-        changed = [n for n in PROFILE_FIELDS if getattr(user, n) != getattr(profile, n)]
+        changed = [
+            n
+            for n in PROFILE_FIELDS
+            if getattr(profile, n) is not None and getattr(user, n) != getattr(profile, n)
+        ]
         for name in changed:
             setattr(user, name, getattr(profile, name))
     if access is not None:
@@ -245,20 +250,103 @@ def user_record_sign_in(*, user: DashboardUser) -> None:
     user.save(update_fields=["last_sign_in_at"])
 
 
-def role_set_members(*, role: Role, users: Iterable[DashboardUser]) -> None:
+class RoleNameTaken(DomainError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A group named {name!r} already exists.")
+
+
+def _touch_role(role: Role, user_ids: Iterable[int]) -> None:
+    """Membership changes show in the role's and its members' documents: bump both versions."""
+    now = timezone.now()
+    Role.objects.filter(pk=role.pk).update(updated_at=now)
+    role.updated_at = now
+    DashboardUser.objects.filter(pk__in=list(user_ids)).update(updated_at=now)
+
+
+def _save_role(role: Role, update_fields: list[str] | None = None) -> None:
+    try:
+        with transaction.atomic():
+            role.save(update_fields=update_fields)
+    except IntegrityError:
+        raise RoleNameTaken(role.name) from None
+
+
+@transaction.atomic
+def role_create(
+    *, company: Company, name: str, external_id: str = "", member_ids: Iterable[int] = ()
+) -> Role:
+    role = Role(company=company, name=name, external_id=external_id)
+    role.updated_at = role.created_at
+    _save_role(role)
+    role_add_members(role=role, users=member_ids)
+    return role
+
+
+@transaction.atomic
+def role_update(*, role: Role, name: str | None = None, external_id: str | None = None) -> Role:
+    wanted = {"name": name, "external_id": external_id}
+    changed = [f for f, v in wanted.items() if v is not None and getattr(role, f) != v]
+    if not changed:
+        return role
+    for field_name in changed:
+        setattr(role, field_name, wanted[field_name])
+    role.updated_at = timezone.now()
+    _save_role(role, [*changed, "updated_at"])
+    return role
+
+
+@transaction.atomic
+def role_delete(*, role: Role) -> None:
+    member_ids = list(role.assignments.values_list("user_id", flat=True))
+    role.delete()
+    DashboardUser.objects.filter(pk__in=member_ids).update(updated_at=timezone.now())
+
+
+def _ids(users: Iterable[DashboardUser | int]) -> set[int]:
+    return {u if isinstance(u, int) else u.pk for u in users}
+
+
+@transaction.atomic
+def role_set_members(*, role: Role, users: Iterable[DashboardUser | int]) -> None:
     """Make `users` exactly the holders of `role`."""
-    wanted = {u.pk for u in users}
-    RoleAssignment.objects.filter(role=role).exclude(user_id__in=wanted).delete()
-    role_add_members(role=role, users=wanted)
+    wanted = _ids(users)
+    leaving = set(
+        RoleAssignment.objects.filter(role=role)
+        .exclude(user_id__in=wanted)
+        .values_list("user_id", flat=True)
+    )
+    RoleAssignment.objects.filter(role=role, user_id__in=leaving).delete()
+    current = set(RoleAssignment.objects.filter(role=role).values_list("user_id", flat=True))
+    joining = wanted - current
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(role=role, user_id=pk) for pk in joining], ignore_conflicts=True
+    )
+    if leaving or joining:
+        _touch_role(role, leaving | joining)
 
 
+@transaction.atomic
 def role_add_members(*, role: Role, users: Iterable[DashboardUser | int]) -> None:
-    ids = {u if isinstance(u, int) else u.pk for u in users}
+    ids = _ids(users)
+    if not ids:
+        return
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(role=role, user_id=pk) for pk in ids], ignore_conflicts=True
     )
+    _touch_role(role, ids)
 
 
+@transaction.atomic
 def role_remove_members(*, role: Role, users: Iterable[DashboardUser | int]) -> None:
-    ids = {u if isinstance(u, int) else u.pk for u in users}
-    RoleAssignment.objects.filter(role=role, user_id__in=ids).delete()
+    ids = _ids(users)
+    if not ids:
+        return
+    deleted, _ = RoleAssignment.objects.filter(role=role, user_id__in=ids).delete()
+    if deleted:
+        _touch_role(role, ids)
+
+
+@transaction.atomic
+def role_clear_members(*, role: Role) -> None:
+    ids = set(RoleAssignment.objects.filter(role=role).values_list("user_id", flat=True))
+    role_remove_members(role=role, users=ids)

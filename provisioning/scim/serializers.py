@@ -21,6 +21,7 @@ from provisioning.scim import idp_quirks
 from provisioning.scim.errors import (
     DASHBOARD_USER_SCHEMA,
     ENTERPRISE_USER_SCHEMA,
+    GROUP_SCHEMA,
     USER_SCHEMA,
     bad_request,
 )
@@ -152,7 +153,8 @@ def parse_user(data: Any, *, company: Company) -> UserInput:
     except ValidationError:
         raise bad_request(f"'userName' must be an email address: {email!r}.") from None
     name = _object(doc.get("name"), "name")
-    department = _string(doc.get("department"), "department")
+    # Absent: left as it is. IdPs don't know this Braze attribute, so their PUTs must not clear it.
+    department = _string(doc["department"], "department") if "department" in doc else None
     if department and department not in Department.values:
         raise bad_request(f"Unknown department: {department!r}.")
     active = doc.get("active", True)
@@ -454,4 +456,90 @@ def render_user(user: DashboardUser, *, location: str) -> dict:
     }
     if doc["department"] is None:
         del doc["department"]
+    return doc
+
+
+def user_input_document(user: DashboardUser) -> dict:
+    """The user's writable attributes as a SCIM document: what a PATCH changes."""
+    extra = dict(user.directory_attributes or {})
+    enterprise = extra.pop("enterprise", None)
+    doc = {
+        "schemas": [USER_SCHEMA],
+        "userName": user.email,
+        "name": {
+            **extra.pop("name", {}),
+            "givenName": user.given_name,
+            "familyName": user.family_name,
+        },
+        "emails": extra.pop("emails", None)
+        or [{"value": user.email, "type": "work", "primary": True}],
+        "active": user.is_active,
+        "permissions": render_permissions(user),
+        **extra,
+    }
+    if user.department:
+        doc["department"] = user.department
+    if user.external_id:
+        doc["externalId"] = user.external_id
+    if enterprise:
+        doc[ENTERPRISE_USER_SCHEMA] = enterprise
+    return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# Groups (company roles)
+
+GROUP_ATTRIBUTES = {
+    n.lower(): n for n in ["schemas", "id", "externalId", "displayName", "members", "meta"]
+}
+
+
+@dataclass(frozen=True)
+class GroupInput:
+    display_name: str
+    external_id: str
+    members: list[str] | None  # public ids; None: the request did not mention members
+
+
+def member_ids(value: Any) -> list[str]:
+    """`[{"value": "<user id>"}, ...]` -> ["<user id>", ...] (Okta adds `display`, Entra `$ref`)."""
+    ids = []
+    for item in _list(value, "members"):
+        item = idp_quirks.canonical_keys(_object(item, "members[]"), {"value": "value"})
+        ids.append(_string(item.get("value"), "members.value", required=True))
+    return ids
+
+
+def parse_group(data: Any) -> GroupInput:
+    if not isinstance(data, dict):
+        raise bad_request("The body must be a JSON object.", "invalidSyntax")
+    doc = idp_quirks.canonical_keys(data, GROUP_ATTRIBUTES)
+    schemas = doc.get("schemas")
+    if not isinstance(schemas, list) or not any(
+        isinstance(s, str) and s.lower() == GROUP_SCHEMA.lower() for s in schemas
+    ):
+        raise bad_request(f"'schemas' must include {GROUP_SCHEMA}.", "invalidSyntax")
+    return GroupInput(
+        display_name=_string(doc.get("displayName"), "displayName", required=True, limit=200),
+        external_id=_string(doc.get("externalId"), "externalId"),
+        members=member_ids(doc["members"]) if doc.get("members") is not None else None,
+    )
+
+
+def render_group(role, *, location: str, members: list[tuple[str, str]] | None, member_url) -> dict:
+    doc = {"schemas": [GROUP_SCHEMA], "id": role.public_id, "displayName": role.name}
+    if role.external_id:
+        doc["externalId"] = role.external_id
+    if members is not None:
+        doc["members"] = [
+            {"value": public_id, "display": email, "type": "User", "$ref": member_url(public_id)}
+            for public_id, email in members
+        ]
+    doc["meta"] = {
+        "resourceType": "Group",
+        "created": iso_time(role.created_at),
+        "lastModified": iso_time(role.updated_at),
+        "location": location,
+        "version": version_of(role.updated_at),
+    }
     return doc

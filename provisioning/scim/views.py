@@ -15,8 +15,15 @@ from rest_framework.views import APIView
 
 from provisioning.client_ip import client_ip
 from provisioning.models import RequestLogEntry, ScimIntegration
-from provisioning.scim import filters, listing, serializers
-from provisioning.scim.errors import ScimError, bad_request, not_found, scim_exception_handler
+from provisioning.scim import filters, group_patch, listing, patch, serializers
+from provisioning.scim.errors import (
+    GROUP_SCHEMA,
+    USER_SCHEMA,
+    ScimError,
+    bad_request,
+    not_found,
+    scim_exception_handler,
+)
 from provisioning.scim.gate import DailyRateThrottle, ScimTokenAuthentication
 from provisioning.scim.negotiation import (
     PlainJSONParser,
@@ -25,7 +32,7 @@ from provisioning.scim.negotiation import (
     ScimRenderer,
 )
 from workspaces import selectors, services
-from workspaces.models import Company, DashboardUser
+from workspaces.models import Company, DashboardUser, Role
 
 logger = logging.getLogger(__name__)
 
@@ -204,12 +211,178 @@ class UserDetailView(UserViewMixin, ScimView):
         return user
 
     @transaction.atomic
+    def patch(self, request: Request, public_id: str) -> Response:
+        operations = patch.parse_operations(self.body())
+        user = self.get_locked_user(public_id)
+        document = patch.apply_operations(
+            serializers.user_input_document(user),
+            operations,
+            core_schema=USER_SCHEMA,
+            extensions=filters.USER_EXTENSIONS,
+        )
+        if not patch.touches(operations, "permissions"):
+            document.pop("permissions", None)  # unchanged: don't rewrite every membership
+        document.setdefault("department", "")  # removed by an operation: clear it
+        return self.apply(user, serializers.parse_user(document, company=self.company))
+
+    @transaction.atomic
     def delete(self, request: Request, public_id: str) -> Response:
         user = self.get_locked_user(public_id)
         try:
             services.user_delete(user=user)
         except services.LastAdminError as exc:
             raise ScimError(409, str(exc)) from None
+        return Response(status=204)
+
+
+# ---------------------------------------------------------------------------------------------
+# Groups: company roles (an IdP group is a role, as Braze maps IdP groups to roles)
+
+
+def _wants_members(params) -> bool:
+    names = [n.strip().lower() for n in str(params.get("attributes") or "").split(",") if n.strip()]
+    excluded = [
+        n.strip().lower()
+        for n in str(params.get("excludedAttributes") or "").split(",")
+        if n.strip()
+    ]
+    member_names = {"members", f"{GROUP_SCHEMA.lower()}:members"}
+    if names:
+        return any(n.split(".")[0] in member_names for n in names)
+    return not any(n in member_names for n in excluded)
+
+
+class GroupViewMixin:
+    def get_role(self, public_id: str, *, lock: bool = False) -> Role:
+        roles = selectors.roles_for_company(self.company)
+        role = (roles.select_for_update() if lock else roles).filter(public_id=public_id).first()
+        if role is None:
+            raise not_found("Group not found")
+        return role
+
+    def group_documents(self, roles: list[Role], params) -> list[dict]:
+        members = selectors.role_members([r.pk for r in roles]) if _wants_members(params) else {}
+        return [
+            listing.select_attributes(
+                serializers.render_group(
+                    role,
+                    location=self.absolute("scim:group-detail", role.public_id),
+                    members=members.get(role.pk),
+                    member_url=lambda pk: self.absolute("scim:user-detail", pk),
+                ),
+                params,
+            )
+            for role in roles
+        ]
+
+    def group_response(self, role: Role, status: int = 200) -> Response:
+        (doc,) = self.group_documents([role], self.request.query_params)
+        headers = {"ETag": serializers.version_of(role.updated_at)}
+        if status == 201:
+            headers["Location"] = doc["meta"]["location"]
+        return Response(doc, status=status, headers=headers)
+
+    def resolve_members(self, public_ids: list[str]) -> set[int]:
+        found = selectors.user_ids_by_public_id(self.company, set(public_ids))
+        missing = [pid for pid in public_ids if pid not in found]
+        if missing:
+            raise bad_request(f"Unknown member: {missing[0]!r}.")
+        return set(found.values())
+
+
+class GroupsView(GroupViewMixin, ScimView):
+    def get(self, request: Request) -> Response:
+        return self.search(request.query_params)
+
+    def search(self, params) -> Response:
+        queryset = selectors.roles_for_company(self.company)
+        if params.get("filter"):
+            queryset = queryset.filter(filters.group_filter(params["filter"])).distinct()
+        page = listing.paginate(
+            queryset,
+            params,
+            sort_attributes=filters.GROUP_FILTER_ATTRIBUTES,
+            core_schema=GROUP_SCHEMA,
+        )
+        roles = list(page.queryset)
+        documents = self.group_documents(roles, params)
+        return Response(page.envelope(documents, {}))
+
+    @transaction.atomic
+    def post(self, request: Request) -> Response:
+        parsed = serializers.parse_group(self.body())
+        try:
+            role = services.role_create(
+                company=self.company,
+                name=parsed.display_name,
+                external_id=parsed.external_id,
+                member_ids=self.resolve_members(parsed.members or []),
+            )
+        except services.RoleNameTaken as exc:
+            raise ScimError(409, str(exc), "uniqueness") from None
+        return self.group_response(role, status=201)
+
+
+class GroupsSearchView(GroupsView):
+    def get(self, request: Request) -> Response:
+        raise ScimError(405, "Use POST for .search.")
+
+    def post(self, request: Request) -> Response:
+        return self.search(listing.search_request_params(self.body()))
+
+
+class GroupDetailView(GroupViewMixin, ScimView):
+    def get(self, request: Request, public_id: str) -> Response:
+        role = self.get_role(public_id)
+        version = serializers.version_of(role.updated_at)
+        if listing.etag_matches(request.headers.get("If-None-Match"), version):
+            return Response(status=304, headers={"ETag": version})
+        return self.group_response(role)
+
+    def get_locked_role(self, public_id: str) -> Role:
+        role = self.get_role(public_id, lock=True)
+        listing.check_if_match(
+            self.request.headers.get("If-Match"), serializers.version_of(role.updated_at)
+        )
+        return role
+
+    @transaction.atomic
+    def put(self, request: Request, public_id: str) -> Response:
+        role = self.get_locked_role(public_id)
+        parsed = serializers.parse_group(self.body())
+        self.rename(role, parsed.display_name, parsed.external_id)
+        if parsed.members is not None:
+            services.role_set_members(role=role, users=self.resolve_members(parsed.members))
+        return self.group_response(role)
+
+    def rename(self, role: Role, name: str, external_id: str | None) -> None:
+        try:
+            services.role_update(role=role, name=name, external_id=external_id)
+        except services.RoleNameTaken as exc:
+            raise ScimError(409, str(exc), "uniqueness") from None
+
+    @transaction.atomic
+    def patch(self, request: Request, public_id: str) -> Response:
+        operations = patch.parse_operations(self.body())
+        role = self.get_locked_role(public_id)
+        member_ops, attribute_ops = group_patch.split(operations)
+        document = patch.apply_operations(
+            {"displayName": role.name, "externalId": role.external_id},
+            attribute_ops,
+            core_schema=GROUP_SCHEMA,
+        )
+        name, external_id = group_patch.attributes(document)
+        self.rename(role, name, external_id)
+        for op in member_ops:
+            group_patch.apply_member_operation(role, op, self.resolve_members)
+        if request.query_params.get("attributes") or request.query_params.get("excludedAttributes"):
+            return self.group_response(role)
+        # 204 keeps a membership change cheap however large the group (RFC 7644 §3.5.2 allows it).
+        return Response(status=204, headers={"ETag": serializers.version_of(role.updated_at)})
+
+    @transaction.atomic
+    def delete(self, request: Request, public_id: str) -> Response:
+        services.role_delete(role=self.get_locked_role(public_id))
         return Response(status=204)
 
 

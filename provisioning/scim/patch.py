@@ -1,0 +1,302 @@
+"""PATCH (RFC 7644 §3.5.2): operations applied to a resource's writable document, a plain dict.
+
+The view builds the document from the stored resource, `apply_operations` changes it in memory, and
+the view validates and saves the result in one transaction: one bad operation changes nothing.
+Attribute names are matched case-insensitively; IdP quirks are undone by `idp_quirks` helpers.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from scim2_models.exceptions import SCIMException
+from scim2_models.path import (
+    AttrPath,
+    Comparison,
+    FilterNode,
+    LogicalExpr,
+    Not,
+    Path,
+    Present,
+    ValuePath,
+)
+from scim2_models.path.expressions import LogicalOperator
+
+from provisioning.scim import idp_quirks
+from provisioning.scim.errors import PATCH_OP_SCHEMA, ScimError, bad_request
+
+MAX_OPERATIONS = 1000
+
+
+@dataclass(frozen=True)
+class Operation:
+    op: str  # add | remove | replace
+    path: AttrPath | ValuePath | None
+    value: Any
+    raw_path: str | None
+
+
+def invalid_path(detail: str) -> ScimError:
+    return ScimError(400, detail, "invalidPath")
+
+
+def no_target(detail: str) -> ScimError:
+    return ScimError(400, detail, "noTarget")
+
+
+def parse_operations(body: Any) -> list[Operation]:
+    """Validate a PatchOp body. A missing `schemas` is tolerated (seen from real clients)."""
+    if not isinstance(body, dict):
+        raise bad_request("The body must be a PatchOp object.", "invalidSyntax")
+    schemas = body.get("schemas")
+    if schemas is not None and (not isinstance(schemas, list) or PATCH_OP_SCHEMA not in schemas):
+        raise bad_request(f"'schemas' must be [{PATCH_OP_SCHEMA}].", "invalidSyntax")
+    raw_ops = idp_quirks.patch_operations(body)
+    if not isinstance(raw_ops, list) or not raw_ops:
+        raise bad_request("'Operations' must be a non-empty array.", "invalidSyntax")
+    if len(raw_ops) > MAX_OPERATIONS:
+        raise bad_request(f"At most {MAX_OPERATIONS} operations per request.", "tooMany")
+    return [_parse_operation(raw) for raw in raw_ops]
+
+
+def _parse_operation(raw: Any) -> Operation:
+    if not isinstance(raw, dict):
+        raise bad_request("Each operation must be an object.", "invalidSyntax")
+    raw = {k.lower() if isinstance(k, str) else k: v for k, v in raw.items()}
+    op = idp_quirks.canonical_op(raw.get("op"))
+    raw_path = raw.get("path")
+    if raw_path is not None and not isinstance(raw_path, str):
+        raise invalid_path("'path' must be a string.")
+    path = None
+    if raw_path and raw_path.strip():
+        try:
+            path = Path(raw_path.strip()).ast
+        except (SCIMException, ValueError, RecursionError):
+            raise invalid_path(f"The path is not valid: {raw_path!r}.") from None
+    if op == "remove" and path is None:
+        raise no_target("A remove operation needs a path.")
+    if op != "remove" and "value" not in raw:
+        raise bad_request(f"The {op} operation needs a value.", "invalidSyntax")
+    return Operation(op=op, path=path, value=raw.get("value"), raw_path=raw_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Applying operations to a document
+
+
+def find_key(doc: dict, name: str) -> str | None:
+    lowered = name.lower()
+    return next((k for k in doc if isinstance(k, str) and k.lower() == lowered), None)
+
+
+def _container(doc: dict, uri: str | None, core_schema: str) -> dict:
+    """The dict an attribute lives in: the document itself, or an extension's object."""
+    if not uri or uri.lower() == core_schema.lower():
+        return doc
+    key = find_key(doc, uri)
+    if key is None:
+        key = uri
+        doc[key] = {}
+    if not isinstance(doc[key], dict):
+        raise invalid_path(f"{uri} is not an extension object.")
+    return doc[key]
+
+
+def _merge(current: Any, value: Any, op: str) -> Any:
+    """RFC 7644 §3.5.2.1/3: complex values merge sub-attributes; add appends to multi-values."""
+    if isinstance(current, dict) and isinstance(value, dict):
+        merged = dict(current)
+        for key, item in value.items():
+            existing = find_key(merged, key)
+            merged[existing or key] = item
+        return merged
+    if op == "add" and isinstance(current, list):
+        additions = value if isinstance(value, list) else [value]
+        return current + [item for item in additions if item not in current]
+    return value
+
+
+def _set(target: dict, name: str, value: Any, op: str) -> None:
+    key = find_key(target, name) or name
+    target[key] = _merge(target.get(key), value, op) if key in target else value
+
+
+def _apply_attr_path(doc: dict, op: Operation, path: AttrPath, core_schema: str) -> None:
+    target = _container(doc, path.uri, core_schema)
+    if path.sub_attr:
+        key = find_key(target, path.attr)
+        if key is None:
+            if op.op == "remove":
+                return
+            key = path.attr
+            target[key] = {}
+        parent = target[key]
+        if isinstance(parent, list):  # e.g. `emails.value`: every value of a multi-valued attribute
+            for item in parent:
+                if isinstance(item, dict):
+                    _apply_leaf(item, path.sub_attr, op)
+            return
+        if not isinstance(parent, dict):
+            raise invalid_path(f"{path.attr} has no sub-attributes.")
+        _apply_leaf(parent, path.sub_attr, op)
+        return
+    _apply_leaf(target, path.attr, op)
+
+
+def _apply_leaf(target: dict, name: str, op: Operation) -> None:
+    if op.op == "remove":
+        key = find_key(target, name)
+        if key is not None:
+            if isinstance(op.value, list) and isinstance(target[key], list):
+                # Entra (without aadOptscim062020) removes members by listing them as the value.
+                target[key] = [item for item in target[key] if not _listed(item, op.value)]
+            else:
+                del target[key]
+        return
+    _set(target, name, op.value, op.op)
+
+
+def _listed(item: Any, values: list) -> bool:
+    wanted = {str(v.get("value")) for v in values if isinstance(v, dict)}
+    return isinstance(item, dict) and str(item.get("value")) in wanted
+
+
+def _apply_value_path(doc: dict, op: Operation, path: ValuePath, core_schema: str) -> None:
+    target = _container(doc, path.attr_path.uri, core_schema)
+    key = find_key(target, path.attr_path.attr)
+    items = target.get(key) if key else None
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        raise invalid_path(f"{path.attr_path.attr} is not multi-valued.")
+    matched = [item for item in items if isinstance(item, dict) and matches(path.val_filter, item)]
+    if op.op == "remove":
+        if path.sub_attr:
+            for item in matched:
+                sub = find_key(item, path.sub_attr)
+                if sub is not None:
+                    del item[sub]
+        else:
+            items = [item for item in items if not any(item is m for m in matched)]
+        target[key or path.attr_path.attr] = items
+        return
+    if not matched:
+        # Entra adds `emails[type eq "work"].value` to a user who has no work email yet.
+        created = _item_from_filter(path.val_filter)
+        if created is None:
+            raise no_target(f"No value matches {op.raw_path}.")
+        items.append(created)
+        matched = [created]
+    for item in matched:
+        if path.sub_attr:
+            _set(item, path.sub_attr, op.value, op.op)
+        elif isinstance(op.value, dict):
+            item.update(_merge(item, op.value, op.op))
+        else:
+            raise bad_request(f"The value for {op.raw_path} must be an object.")
+    target[key or path.attr_path.attr] = items
+
+
+def _item_from_filter(node: FilterNode) -> dict | None:
+    """`type eq "work"` (or an `and` of equalities) -> {"type": "work"}; anything else: None."""
+    terms = (
+        node.terms if isinstance(node, LogicalExpr) and node.op == LogicalOperator.and_ else (node,)
+    )
+    item = {}
+    for term in terms:
+        if (
+            not isinstance(term, Comparison)
+            or term.op.value.lower() != "eq"
+            or term.attr_path.sub_attr
+        ):
+            return None
+        item[term.attr_path.attr] = term.value
+    return item
+
+
+def matches(node: FilterNode, item: dict) -> bool:
+    """Evaluate a value filter against one element of a multi-valued attribute, in memory."""
+    if isinstance(node, LogicalExpr):
+        results = (matches(term, item) for term in node.terms)
+        return all(results) if node.op == LogicalOperator.and_ else any(results)
+    if isinstance(node, Not):
+        return not matches(node.expr, item)
+    if isinstance(node, Present):
+        key = find_key(item, node.attr_path.attr)
+        return key is not None and item[key] not in (None, "", [], {})
+    if isinstance(node, Comparison):
+        key = find_key(item, node.attr_path.attr)
+        return _compare(item.get(key) if key else None, node.op.value.lower(), node.value)
+    raise invalid_path("Nested value paths are not allowed.")
+
+
+def _compare(actual: Any, op: str, expected: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        if isinstance(actual, str):
+            actual = actual.lower() == "true"
+        return (actual == expected) if op == "eq" else (actual != expected) if op == "ne" else False
+    left, right = str(actual if actual is not None else "").lower(), str(expected).lower()
+    return {
+        "eq": left == right,
+        "ne": left != right,
+        "co": right in left,
+        "sw": left.startswith(right),
+        "ew": left.endswith(right),
+        "gt": left > right,
+        "ge": left >= right,
+        "lt": left < right,
+        "le": left <= right,
+    }.get(op, False)
+
+
+def apply_operations(
+    document: dict,
+    operations: list[Operation],
+    *,
+    core_schema: str,
+    extensions: tuple[str, ...] = (),
+) -> dict:
+    """Return a changed copy of `document`; the original is untouched if any operation fails."""
+    doc = copy.deepcopy(document)
+    for op in operations:
+        if op.path is None:
+            if not isinstance(op.value, dict):
+                raise bad_request("A path-less operation needs an object value.", "invalidSyntax")
+            for name, value in idp_quirks.expand_dotted_keys(op.value).items():
+                _apply_value_key(doc, op, str(name), value, core_schema, extensions)
+        elif isinstance(op.path, ValuePath):
+            _apply_value_path(doc, op, op.path, core_schema)
+        else:
+            _apply_attr_path(doc, op, op.path, core_schema)
+    return doc
+
+
+def _apply_value_key(
+    doc: dict, op: Operation, name: str, value: Any, core_schema: str, extensions: tuple[str, ...]
+) -> None:
+    """One key of a path-less value: a plain attribute, an extension object, or (Entra) a
+    URN-qualified attribute such as `urn:...:enterprise:2.0:User:employeeNumber`."""
+    if not name.lower().startswith("urn:") or name.lower() in extensions:
+        _set(doc, name, value, op.op)
+        return
+    uri, _, attr = name.rpartition(":")
+    if uri.lower() != core_schema.lower() and uri.lower() not in extensions:
+        raise invalid_path(f"Unknown schema in {name!r}.")
+    _set(_container(doc, uri, core_schema), attr, value, op.op)
+
+
+def touches(operations: list[Operation], name: str) -> bool:
+    """Does any operation change top-level attribute `name` (by path or inside a value)?"""
+    lowered = name.lower()
+    for op in operations:
+        if op.path is not None:
+            attr_path = op.path.attr_path if isinstance(op.path, ValuePath) else op.path
+            if attr_path.attr.lower() == lowered:
+                return True
+        elif isinstance(op.value, dict) and any(
+            isinstance(k, str) and k.split(".")[0].lower() == lowered for k in op.value
+        ):
+            return True
+    return False
