@@ -14,6 +14,8 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from workspaces import services
+
 logger = logging.getLogger(__name__)
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -71,9 +73,21 @@ def _from_drf(exc: exceptions.APIException) -> ScimError:
     return ScimError(exc.status_code, str(detail), scim_type, headers)
 
 
+# The domain's refusals, as SCIM errors. Their messages are written to be shown to the caller.
+DOMAIN_ERRORS: dict[type[services.DomainError], tuple[int, str | None]] = {
+    services.UserAlreadyExists: (409, "uniqueness"),
+    services.RoleNameTaken: (409, "uniqueness"),
+    services.LastAdminError: (409, None),
+    services.UnknownValue: (400, "invalidValue"),
+}
+
+
 def to_scim_error(exc: Exception) -> ScimError | None:
     if isinstance(exc, ScimError):
         return exc
+    if isinstance(exc, services.DomainError):
+        status, scim_type = DOMAIN_ERRORS.get(type(exc), (400, "invalidValue"))
+        return ScimError(status, str(exc), scim_type)
     if isinstance(exc, exceptions.APIException):
         return _from_drf(exc)
     if isinstance(exc, Http404):

@@ -148,18 +148,15 @@ class UsersView(UserViewMixin, ScimView):
 
     def post(self, request: Request) -> Response:
         parsed = serializers.parse_user(self.body(), company=self.company)
-        try:
-            user = services.user_create(
-                company=self.company,
-                email=parsed.email,
-                profile=parsed.profile,
-                access=serializers.with_default_workspace(
-                    parsed.access, self.integration.default_workspace
-                ),
-                password=parsed.password,
-            )
-        except services.UserAlreadyExists as exc:
-            raise ScimError(409, str(exc), "uniqueness") from None
+        user = services.user_create(
+            company=self.company,
+            email=parsed.email,
+            profile=parsed.profile,
+            access=serializers.with_default_workspace(
+                parsed.access, self.integration.default_workspace
+            ),
+            password=parsed.password,
+        )
         services.user_invite(user=user, base_url=request.build_absolute_uri("/"))
         return self.user_response(self.reload(user), status=201)
 
@@ -194,10 +191,7 @@ class UserDetailView(UserViewMixin, ScimView):
         access = parsed.access
         if access is not None:
             access = serializers.with_default_workspace(access, self.integration.default_workspace)
-        try:
-            services.user_update(user=user, profile=parsed.profile, access=access)
-        except services.LastAdminError as exc:
-            raise ScimError(400, str(exc), "mutability") from None
+        services.user_update(user=user, profile=parsed.profile, access=access)
         return self.user_response(self.reload(user))
 
     def get_locked_user(self, public_id: str) -> DashboardUser:
@@ -227,11 +221,7 @@ class UserDetailView(UserViewMixin, ScimView):
 
     @transaction.atomic
     def delete(self, request: Request, public_id: str) -> Response:
-        user = self.get_locked_user(public_id)
-        try:
-            services.user_delete(user=user)
-        except services.LastAdminError as exc:
-            raise ScimError(409, str(exc)) from None
+        services.user_delete(user=self.get_locked_user(public_id))
         return Response(status=204)
 
 
@@ -311,15 +301,12 @@ class GroupsView(GroupViewMixin, ScimView):
     @transaction.atomic
     def post(self, request: Request) -> Response:
         parsed = serializers.parse_group(self.body())
-        try:
-            role = services.role_create(
-                company=self.company,
-                name=parsed.display_name,
-                external_id=parsed.external_id,
-                member_ids=self.resolve_members(parsed.members or []),
-            )
-        except services.RoleNameTaken as exc:
-            raise ScimError(409, str(exc), "uniqueness") from None
+        role = services.role_create(
+            company=self.company,
+            name=parsed.display_name,
+            external_id=parsed.external_id,
+            member_ids=self.resolve_members(parsed.members or []),
+        )
         return self.group_response(role, status=201)
 
 
@@ -350,16 +337,10 @@ class GroupDetailView(GroupViewMixin, ScimView):
     def put(self, request: Request, public_id: str) -> Response:
         role = self.get_locked_role(public_id)
         parsed = serializers.parse_group(self.body())
-        self.rename(role, parsed.display_name, parsed.external_id)
+        services.role_update(role=role, name=parsed.display_name, external_id=parsed.external_id)
         if parsed.members is not None:
             services.role_set_members(role=role, users=self.resolve_members(parsed.members))
         return self.group_response(role)
-
-    def rename(self, role: Role, name: str, external_id: str | None) -> None:
-        try:
-            services.role_update(role=role, name=name, external_id=external_id)
-        except services.RoleNameTaken as exc:
-            raise ScimError(409, str(exc), "uniqueness") from None
 
     @transaction.atomic
     def patch(self, request: Request, public_id: str) -> Response:
@@ -372,7 +353,7 @@ class GroupDetailView(GroupViewMixin, ScimView):
             core_schema=GROUP_SCHEMA,
         )
         name, external_id = group_patch.attributes(document)
-        self.rename(role, name, external_id)
+        services.role_update(role=role, name=name, external_id=external_id)
         for op in member_ops:
             group_patch.apply_member_operation(role, op, self.resolve_members)
         if request.query_params.get("attributes") or request.query_params.get("excludedAttributes"):

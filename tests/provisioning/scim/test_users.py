@@ -1,0 +1,438 @@
+"""The Braze-compatible User endpoints: whole documents, errors, uniqueness, invitations."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+
+from tests.factories import (
+    CompanyAdminFactory,
+    PermissionSetFactory,
+    RoleFactory,
+    TeamFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
+from tests.provisioning.scim.conftest import new_user_body
+from tests.provisioning.scim.expected import LIST, app_group, error, expected_user
+from workspaces.models import DashboardUser, RoleAssignment, TeamMembership, WorkspaceMembership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_returns_201_with_the_whole_document_location_and_etag(scim, workspace):
+    response = scim.post("Users", new_user_body())
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/scim+json"
+    body = response.json()
+    assert body == expected_user("ada@example.com", app_groups=[app_group(workspace)])
+    assert response["Location"] == body["meta"]["location"]
+    assert response["ETag"] == body["meta"]["version"]
+    assert body["lastSignInAt"] == "N/A"
+    assert re.fullmatch(r"\d{4} [A-Z][a-z]{2} \d{1,2}, \d{1,2}:\d\d [AP]M", body["createdAt"])
+
+
+def test_create_with_the_full_braze_permissions_object(scim, company, workspace):
+    staging = WorkspaceFactory(company=company, name="Staging")
+    team = TeamFactory(workspace=staging, name="Growth")
+    pset = PermissionSetFactory(workspace=workspace, name="Marketer")
+    role = RoleFactory(company=company, name="Analysts")
+    body = new_user_body(
+        permissions={
+            "companyPermissions": ["manage_company_settings"],
+            "roles": [{"roleName": "Analysts"}],
+            "appGroup": [
+                {
+                    "appGroupName": "Production",
+                    "appGroupPermissionSets": [{"appGroupPermissionSetName": "Marketer"}],
+                },
+                {
+                    "appGroupId": staging.public_id,
+                    "appGroupPermissions": ["basic_access", "view_campaigns"],
+                    "team": [{"teamName": "Growth", "teamPermissions": ["edit_segments"]}],
+                },
+            ],
+        }
+    )
+    response = scim.post("Users", body)
+    assert response.status_code == 201, response.json()
+    assert response.json()["permissions"] == {
+        "companyPermissions": ["manage_company_settings"],
+        "roles": [{"roleName": role.name, "roleId": role.public_id, "appGroup": []}],
+        "appGroup": [
+            app_group(workspace, permission_set=pset),
+            app_group(
+                staging, ["basic_access", "view_campaigns"], teams=[(team, ["edit_segments"])]
+            ),
+        ],
+    }
+
+
+def test_the_appendix_spelling_of_the_permission_set_id_is_accepted(scim, workspace):
+    pset = PermissionSetFactory(workspace=workspace)
+    body = new_user_body(
+        permissions={
+            "appGroup": [
+                {
+                    "appGroupId": workspace.public_id,
+                    "appGroupPermissionSets": [{"appGroupPermissionSetID": pset.public_id}],
+                }
+            ]
+        }
+    )
+    response = scim.post("Users", body)
+    assert response.status_code == 201
+    assert WorkspaceMembership.objects.get(user__email="ada@example.com").permission_set == pset
+
+
+def test_get_by_id_returns_the_same_document(scim, workspace):
+    created = scim.post("Users", new_user_body()).json()
+    response = scim.get(f"Users/{created['id']}")
+    assert response.status_code == 200
+    assert response.json() == created
+
+
+def test_search_by_username_is_a_list_response(scim, workspace):
+    created = scim.post("Users", new_user_body()).json()
+    response = scim.get("Users", {"filter": 'userName eq "ADA@EXAMPLE.COM"'})
+    assert response.status_code == 200
+    assert response.json() == {
+        "schemas": [LIST],
+        "totalResults": 1,
+        "startIndex": 1,
+        "itemsPerPage": 1,
+        "Resources": [created],
+    }
+
+
+def test_search_miss_is_zero_results_not_404(scim):
+    response = scim.get("Users", {"filter": 'userName eq "nobody@example.com"'})
+    assert response.status_code == 200
+    assert response.json() == {
+        "schemas": [LIST],
+        "totalResults": 0,
+        "startIndex": 1,
+        "itemsPerPage": 0,
+        "Resources": [],
+    }
+
+
+def test_list_pages_in_a_stable_order(scim, company):
+    emails = [f"user{i}@example.com" for i in range(7)]
+    for email in emails:
+        UserFactory(company=company, email=email)
+    seen = []
+    for start in (1, 4, 7):
+        body = scim.get("Users", {"startIndex": start, "count": 3}).json()
+        assert body["totalResults"] == 7
+        assert body["startIndex"] == start
+        seen += [r["userName"] for r in body["Resources"]]
+    assert seen == emails
+
+
+def test_put_replaces_the_user(scim, workspace, company):
+    created = scim.post(
+        "Users", new_user_body(permissions={"companyPermissions": ["add_remove_app_groups"]})
+    ).json()
+    response = scim.put(
+        f"Users/{created['id']}",
+        new_user_body(
+            name={"givenName": "Augusta", "familyName": "King"},
+            department="finance",
+            permissions={
+                "appGroup": [{"appGroupName": "Production", "appGroupPermissions": ["admin"]}]
+            },
+        ),
+    )
+    assert response.status_code == 200
+    assert response.json() == expected_user(
+        "ada@example.com", app_groups=[app_group(workspace, ["admin"])]
+    )
+    user = DashboardUser.objects.get(email="ada@example.com")
+    assert (user.given_name, user.family_name, user.department) == ("Augusta", "King", "finance")
+    assert user.company_permissions == []
+
+
+def test_put_without_permissions_or_department_keeps_them(scim, workspace):
+    created = scim.post(
+        "Users", new_user_body(permissions={"companyPermissions": ["add_remove_app_groups"]})
+    ).json()
+    body = new_user_body()
+    del body["department"]
+    response = scim.put(f"Users/{created['id']}", body)
+    assert response.status_code == 200
+    user = DashboardUser.objects.get(email="ada@example.com")
+    assert user.department == "engineering"
+    assert user.company_permissions == ["add_remove_app_groups"]
+
+
+def test_put_cannot_change_the_username(scim, workspace):
+    created = scim.post("Users", new_user_body()).json()
+    response = scim.put(f"Users/{created['id']}", new_user_body("someone.else@example.com"))
+    assert response.status_code == 400
+    assert response.json() == error(400, "userName cannot be changed.", "mutability")
+    assert DashboardUser.objects.filter(email="ada@example.com").exists()
+
+
+def test_put_may_repeat_the_username_in_another_case(scim, workspace):
+    created = scim.post("Users", new_user_body()).json()
+    response = scim.put(f"Users/{created['id']}", new_user_body("ADA@example.com"))
+    assert response.status_code == 200
+    assert response.json()["userName"] == "ada@example.com"
+
+
+def test_delete_removes_the_user_permanently(scim, workspace):
+    created = scim.post("Users", new_user_body()).json()
+    response = scim.delete(f"Users/{created['id']}")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert not DashboardUser.objects.filter(email="ada@example.com").exists()
+    assert not WorkspaceMembership.objects.exists()
+    assert scim.get(f"Users/{created['id']}").status_code == 404
+    assert scim.post("Users", new_user_body()).status_code == 201  # the email is free again
+
+
+def test_deleting_the_last_admin_is_refused_with_a_clear_4xx(scim, company):
+    admin = CompanyAdminFactory(company=company)
+    response = scim.delete(f"Users/{admin.public_id}")
+    assert response.status_code == 409
+    assert "last administrator" in response.json()["detail"]
+    assert DashboardUser.objects.filter(pk=admin.pk).exists()
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_an_unknown_id_is_a_scim_404(scim, method):
+    response = (
+        scim.put("Users/nope", new_user_body())
+        if method == "put"
+        else getattr(scim, method)("Users/nope")
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/scim+json"
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert response.json()["status"] == "404"
+
+
+@pytest.mark.parametrize("email", ["ada@example.com", "ADA@Example.COM"])
+def test_a_duplicate_in_any_case_is_409_uniqueness(scim, workspace, email):
+    assert scim.post("Users", new_user_body("ada@example.com")).status_code == 201
+    response = scim.post("Users", new_user_body(email))
+    assert response.status_code == 409
+    assert response.json() == error(409, "User already exists in the database.", "uniqueness")
+    assert DashboardUser.objects.count() == 1
+
+
+def test_an_email_taken_in_another_company_is_409_without_saying_where(scim, workspace):
+    UserFactory(email="ada@example.com")  # another company
+    response = scim.post("Users", new_user_body("Ada@Example.com"))
+    assert response.status_code == 409
+    assert response.json() == error(409, "User already exists in the database.", "uniqueness")
+    assert "Company" not in response.content.decode()
+
+
+BAD_BODIES = [
+    ("not json", "{", "invalidSyntax"),
+    ("an array", [], "invalidSyntax"),
+    ("no schemas", {"userName": "a@example.com"}, "invalidSyntax"),
+    ("wrong schema", new_user_body(schemas=["urn:x"]), "invalidSyntax"),
+    ("no userName", {k: v for k, v in new_user_body().items() if k != "userName"}, "invalidValue"),
+    ("userName not an email", new_user_body("not-an-email"), "invalidValue"),
+    ("userName a number", new_user_body(42), "invalidValue"),
+    ("name not an object", new_user_body(name="Ada"), "invalidValue"),
+    ("givenName a list", new_user_body(name={"givenName": ["Ada"]}), "invalidValue"),
+    ("givenName too long", new_user_body(name={"givenName": "A" * 151}), "invalidValue"),
+    ("unknown department", new_user_body(department="sales"), "invalidValue"),
+    ("active not boolean", new_user_body(active="maybe"), "invalidValue"),
+    ("unknown attribute", new_user_body(favouriteColour="blue"), "invalidSyntax"),
+    ("permissions not an object", new_user_body(permissions=["admin"]), "invalidValue"),
+    (
+        "unknown company permission",
+        new_user_body(permissions={"companyPermissions": ["owner"]}),
+        "invalidValue",
+    ),
+    (
+        "unknown workspace",
+        new_user_body(permissions={"appGroup": [{"appGroupName": "Nope"}]}),
+        "invalidValue",
+    ),
+    (
+        "unknown workspace permission",
+        new_user_body(
+            permissions={
+                "appGroup": [{"appGroupName": "Production", "appGroupPermissions": ["fly"]}]
+            }
+        ),
+        "invalidValue",
+    ),
+    (
+        "unknown team",
+        new_user_body(
+            permissions={"appGroup": [{"appGroupName": "Production", "team": [{"teamName": "X"}]}]}
+        ),
+        "invalidValue",
+    ),
+    ("unknown role", new_user_body(permissions={"roles": [{"roleId": "nope"}]}), "invalidValue"),
+    (
+        "workspace without name or id",
+        new_user_body(permissions={"appGroup": [{"appGroupPermissions": []}]}),
+        "invalidValue",
+    ),
+    ("NUL in a string", new_user_body(name={"givenName": "A\u0000"}), "invalidValue"),
+    (
+        "duplicate keys",
+        '{"userName": "a@example.com", "userName": "b@example.com"}',
+        "invalidSyntax",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "scim_type"), BAD_BODIES, ids=[c[0] for c in BAD_BODIES])
+def test_bad_input_is_a_400_and_writes_nothing(scim, workspace, case, body, scim_type):
+    response = scim.post("Users", body)
+    assert response.status_code == 400, response.content
+    payload = response.json()
+    assert payload["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert payload["status"] == "400"
+    assert payload["scimType"] == scim_type
+    assert payload["detail"]
+    assert not DashboardUser.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        (new_user_body(department="sales"), "sales"),
+        (new_user_body(permissions={"appGroup": [{"appGroupName": "Nope"}]}), "Nope"),
+        (new_user_body(permissions={"companyPermissions": ["owner"]}), "owner"),
+        (new_user_body(permissions={"roles": [{"roleName": "Ghosts"}]}), "Ghosts"),
+    ],
+)
+def test_an_unknown_value_is_named_in_the_error(scim, workspace, body, named):
+    assert named in scim.post("Users", body).json()["detail"]
+
+
+def test_a_failed_update_changes_nothing(scim, workspace):
+    created = scim.post(
+        "Users",
+        new_user_body(
+            permissions={
+                "appGroup": [{"appGroupName": "Production", "appGroupPermissions": ["admin"]}]
+            }
+        ),
+    ).json()
+    response = scim.put(
+        f"Users/{created['id']}",
+        new_user_body(
+            name={"givenName": "Changed"},
+            permissions={
+                "appGroup": [
+                    {"appGroupName": "Production", "appGroupPermissions": ["basic_access"]},
+                    {"appGroupName": "Missing"},
+                ]
+            },
+        ),
+    )
+    assert response.status_code == 400
+    assert scim.get(f"Users/{created['id']}").json() == created
+
+
+def test_a_team_from_another_workspace_is_refused(scim, company, workspace):
+    other = TeamFactory(workspace=WorkspaceFactory(company=company), name="Elsewhere")
+    response = scim.post(
+        "Users",
+        new_user_body(
+            permissions={
+                "appGroup": [{"appGroupName": "Production", "team": [{"teamId": other.public_id}]}]
+            }
+        ),
+    )
+    assert response.status_code == 400
+    assert not TeamMembership.objects.exists()
+
+
+def test_an_oversized_body_is_413(scim, settings):
+    settings.SCIM_MAX_BODY_BYTES = 1000
+    response = scim.post("Users", new_user_body(name={"givenName": "x" * 2000}))
+    assert response.status_code == 413
+    assert response.json()["status"] == "413"
+
+
+def test_a_wrong_content_type_is_415_in_the_error_schema(scim):
+    response = scim.post("Users", "userName=a", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["status"] == "415"
+
+
+def test_plain_json_is_accepted_and_returned_when_asked_for(scim, workspace):
+    response = scim.post(
+        "Users", new_user_body(), content_type="application/json", HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/json"
+
+
+def test_an_unknown_endpoint_is_a_scim_404(scim):
+    response = scim.get("Widgets")
+    assert response.status_code == 404
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+
+
+def test_a_created_user_is_invited_by_email_and_can_then_sign_in(
+    scim, workspace, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        scim.post("Users", new_user_body())
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ada@example.com"]
+    link = re.search(r"http://testserver(/accounts/set-password/\S+)", message.body).group(1)
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    response = client.post(
+        form.redirect_chain[-1][0] if form.redirect_chain else link,
+        {"new_password1": "a-Strong-passw0rd!", "new_password2": "a-Strong-passw0rd!"},
+    )
+    assert response.status_code == 302
+    assert client.login(username="ada@example.com", password="a-Strong-passw0rd!")
+    user_id = DashboardUser.objects.get(email="ada@example.com").public_id
+    assert scim.get(f"Users/{user_id}").json()["lastSignInAt"] != "N/A"
+
+
+def test_no_invitation_is_sent_when_the_create_fails(
+    scim, workspace, django_capture_on_commit_callbacks
+):
+    UserFactory(email="ada@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        scim.post("Users", new_user_body())
+    assert mail.outbox == []
+
+
+def test_roles_are_echoed_with_their_workspace_permission_sets(scim, company, workspace):
+    role = RoleFactory(company=company, name="Analysts")
+    pset = PermissionSetFactory(workspace=workspace, name="Viewer", permissions=["view_campaigns"])
+    role.permission_sets.add(pset)
+    response = scim.post(
+        "Users", new_user_body(permissions={"roles": [{"roleId": role.public_id}]})
+    )
+    assert response.json()["permissions"]["roles"] == [
+        {
+            "roleName": "Analysts",
+            "roleId": role.public_id,
+            "appGroup": [
+                {
+                    "appGroupName": "Production",
+                    "appGroupId": workspace.public_id,
+                    "appGroupPermissionSets": [
+                        {
+                            "appGroupPermissionSetName": "Viewer",
+                            "appGroupPermissionSetId": pset.public_id,
+                            "permissions": ["view_campaigns"],
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+    assert RoleAssignment.objects.filter(role=role).count() == 1
