@@ -1,0 +1,177 @@
+"""The request gate: token, origin, allowlist, rate limit, last use and the request log."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from provisioning.models import DailyRequestCount, RequestLogEntry, ScimIntegration
+from provisioning.services import scim_token_issue
+from tests.provisioning.scim.conftest import ScimClient, make_integration, new_user_body
+from tests.provisioning.scim.expected import error
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_401(response, detail: str) -> None:
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json() == error(401, detail)
+
+
+def test_a_missing_token_is_401_with_www_authenticate(scim):
+    assert_401(scim.get("Users", HTTP_AUTHORIZATION=None), "A SCIM bearer token is required.")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer scim_wrongwrongwrongwrongwrongwrongwrongwrongwro",
+        "Bearer not-even-our-format",
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+    ],
+)
+def test_a_wrong_token_is_401(scim, header):
+    response = scim.get("Users", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_token_with_the_right_prefix_but_wrong_secret_is_401(scim):
+    forged = scim.token[:-4] + ("AAAA" if not scim.token.endswith("AAAA") else "BBBB")
+    assert_401(
+        scim.get("Users", HTTP_AUTHORIZATION=f"Bearer {forged}"), "The SCIM token is not valid."
+    )
+
+
+def test_a_reset_token_stops_working_at_once(scim, integration):
+    assert scim.get("Users").status_code == 200
+    new_token = scim_token_issue(integration=integration, actor=None, ip=None)
+    assert scim.get("Users").status_code == 401
+    assert ScimClient(Client(), new_token).get("Users").status_code == 200
+
+
+@pytest.mark.parametrize("origin", [None, "https://evil.example.com", "not a url"])
+def test_a_missing_or_wrong_origin_is_401(scim, origin):
+    assert_401(
+        scim.get("Users", HTTP_X_REQUEST_ORIGIN=origin),
+        "The X-Request-Origin header does not match the configured service origin.",
+    )
+
+
+def test_the_older_origin_header_spelling_is_accepted(scim):
+    response = scim.get(
+        "Users", HTTP_X_REQUEST_ORIGIN=None, HTTP_X_ORIGIN_REQUEST="https://idp.example.com"
+    )
+    assert response.status_code == 200
+
+
+def test_the_origin_is_compared_after_normalising(scim):
+    assert scim.get("Users", HTTP_X_REQUEST_ORIGIN="HTTPS://IDP.Example.com/").status_code == 200
+
+
+def test_a_bare_host_origin_accepts_that_host_under_any_scheme(company, workspace):
+    _, token = make_integration(company, workspace, origin="idp.example.com")
+    client = ScimClient(Client(), token, origin="https://idp.example.com")
+    assert client.get("Users").status_code == 200
+    assert client.get("Users", HTTP_X_REQUEST_ORIGIN="idp.example.com").status_code == 200
+    assert client.get("Users", HTTP_X_REQUEST_ORIGIN="other.example.com").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("allowlist", "remote", "allowed"),
+    [
+        ("10.0.0.0/8", "10.1.2.3", True),
+        ("10.0.0.0/8", "192.168.0.1", False),
+        ("192.168.0.1-192.168.0.9, 2001:db8::/32", "192.168.0.5", True),
+        ("192.168.0.1-192.168.0.9, 2001:db8::/32", "2001:db8::42", True),
+        ("192.168.0.1-192.168.0.9, 2001:db8::/32", "192.168.0.10", False),
+        ("127.0.0.1", "127.0.0.1", True),
+    ],
+)
+def test_the_allowlist_admits_only_listed_clients(company, workspace, allowlist, remote, allowed):
+    _, token = make_integration(company, workspace, allowlist=allowlist)
+    response = ScimClient(Client(), token).get("Users", REMOTE_ADDR=remote)
+    if allowed:
+        assert response.status_code == 200
+    else:
+        assert_401(response, "The client IP address is not on the allowlist.")
+
+
+def test_forwarded_for_counts_only_behind_trusted_proxies(company, workspace, settings):
+    _, token = make_integration(company, workspace, allowlist="203.0.113.7")
+    client = ScimClient(Client(), token)
+    forwarded = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    settings.SCIM_TRUSTED_PROXY_COUNT = 0
+    assert client.get("Users", **forwarded).status_code == 401
+    settings.SCIM_TRUSTED_PROXY_COUNT = 1
+    assert client.get("Users", **forwarded).status_code == 200
+    spoofed = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7, 198.51.100.1"}
+    assert client.get("Users", **spoofed).status_code == 401
+
+
+def test_every_response_carries_rate_limit_headers(scim):
+    first = scim.get("Users")
+    second = scim.get("Users")
+    assert first["X-RateLimit-Limit"] == "5000"
+    assert int(first["X-RateLimit-Remaining"]) == int(second["X-RateLimit-Remaining"]) + 1
+    assert int(first["X-RateLimit-Reset"]) > timezone.now().timestamp()
+
+
+def test_over_the_daily_limit_is_429_with_retry_after(scim, settings, workspace):
+    settings.SCIM_DAILY_REQUEST_LIMIT = 3
+    statuses = [scim.get("Users").status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    response = scim.post("Users", new_user_body())
+    assert response.status_code == 429
+    assert response.json()["status"] == "429"
+    assert response["X-RateLimit-Remaining"] == "0"
+    assert 0 < int(response["Retry-After"]) <= 86400
+    assert not response.json().get("id")
+
+
+def test_the_limit_is_per_company_and_shared_by_every_endpoint(
+    scim, other_company_scim, settings, workspace
+):
+    settings.SCIM_DAILY_REQUEST_LIMIT = 2
+    created = scim.post("Users", new_user_body()).json()
+    assert scim.get(f"Users/{created['id']}").status_code == 200
+    assert scim.get("Groups").status_code == 429
+    assert other_company_scim.get("Users").status_code == 200
+
+
+def test_requests_refused_by_the_gate_do_not_count(scim, integration):
+    scim.get("Users", HTTP_X_REQUEST_ORIGIN="https://evil.example.com")
+    assert not DailyRequestCount.objects.filter(company=integration.company).exists()
+
+
+def test_the_tokens_last_use_is_recorded(scim, integration):
+    scim.get("Users", REMOTE_ADDR="198.51.100.4")
+    integration.refresh_from_db()
+    assert integration.token_last_used_ip == "198.51.100.4"
+    assert integration.token_last_used_at is not None
+
+
+def test_every_request_is_logged_without_token_or_body(scim, integration, workspace):
+    scim.post("Users", new_user_body())
+    scim.get("Users", {"filter": 'userName eq "ada@example.com"'}, REMOTE_ADDR="198.51.100.4")
+    scim.get("Users", HTTP_X_REQUEST_ORIGIN="https://evil.example.com")
+    entries = list(RequestLogEntry.objects.order_by("id"))
+    assert [(e.method, e.path, e.status) for e in entries] == [
+        ("POST", "/scim/v2/Users", 201),
+        ("GET", "/scim/v2/Users", 200),
+        ("GET", "/scim/v2/Users", 401),
+    ]
+    assert entries[1].client_ip == "198.51.100.4"
+    assert all(e.company_id == integration.company_id for e in entries)
+    stored = " ".join(f"{e.path} {e.method} {e.client_ip}" for e in entries)
+    assert scim.token not in stored and "ada@example.com" not in stored
+
+
+def test_only_hashes_of_the_token_are_stored(scim, integration):
+    integration = ScimIntegration.objects.get(pk=integration.pk)
+    values = [str(getattr(integration, f.attname)) for f in ScimIntegration._meta.concrete_fields]
+    assert not any(scim.token in value for value in values)
+    assert integration.token_prefix and scim.token.startswith(integration.token_prefix)

@@ -1,0 +1,92 @@
+"""Each SCIM request runs a fixed number of SQL queries, whatever the size of the data."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import PermissionSetFactory, RoleFactory, TeamFactory, WorkspaceFactory
+from tests.provisioning.scim.conftest import new_user_body
+from workspaces import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def warm_gate(scim):
+    """The first request also records the token's first use; measure steady-state requests."""
+    scim.get("Users", {"count": 0})
+
+
+def queries(call) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = call()
+    assert response.status_code < 300, response.content
+    return len(captured)
+
+
+def rich_permissions(company, n: int) -> dict:
+    """A permissions object naming n workspaces, each with a team and a permission set, n roles."""
+    groups, roles = [], []
+    for i in range(n):
+        ws = WorkspaceFactory(company=company, name=f"WS {n}-{i}")
+        team = TeamFactory(workspace=ws, name=f"Team {i}")
+        pset = PermissionSetFactory(workspace=ws, name=f"Set {i}")
+        role = RoleFactory(company=company, name=f"Role {n}-{i}")
+        role.permission_sets.add(pset)
+        roles.append({"roleId": role.public_id})
+        groups.append(
+            {
+                "appGroupId": ws.public_id,
+                "appGroupPermissions": ["basic_access"],
+                "appGroupPermissionSets": [{"appGroupPermissionSetId": pset.public_id}],
+                "team": [{"teamId": team.public_id, "teamPermissions": ["edit_segments"]}],
+            }
+        )
+    return {"companyPermissions": ["add_remove_app_groups"], "roles": roles, "appGroup": groups}
+
+
+def test_create_get_and_put_cost_the_same_for_1_or_8_workspaces(scim, company, workspace):
+    counts = {}
+    for n in (1, 8):
+        body = new_user_body(f"user{n}@example.com", permissions=rich_permissions(company, n))
+        create = queries(lambda body=body: scim.post("Users", body))
+        user_id = scim.get("Users", {"filter": f'userName eq "user{n}@example.com"'}).json()[
+            "Resources"
+        ][0]["id"]
+        get = queries(lambda user_id=user_id: scim.get(f"Users/{user_id}"))
+        put = queries(lambda user_id=user_id, body=body: scim.put(f"Users/{user_id}", body))
+        counts[n] = (create, get, put)
+    assert counts[1] == counts[8]
+    create, get, put = counts[8]
+    assert get <= 8  # gate (2) + user and its three prefetches + the request log
+
+
+def test_list_and_filter_cost_the_same_for_3_or_30_users(scim, company, workspace):
+    def add_users(start: int, stop: int) -> None:
+        for i in range(start, stop):
+            user = services.user_create(
+                company=company,
+                email=f"bulk{i}@example.com",
+                profile=services.UserProfile(given_name="B", family_name=f"User{i}"),
+                access=services.UserAccess(
+                    workspaces=[services.WorkspaceGrant(workspace=workspace, permissions=["admin"])]
+                ),
+            )
+            role = RoleFactory(company=company, name=f"R{i}")
+            services.role_add_members(role=role, users=[user])
+
+    add_users(0, 3)
+    small = (
+        queries(lambda: scim.get("Users", {"count": 100})),
+        queries(lambda: scim.get("Users", {"filter": 'userName sw "bulk"'})),
+        queries(lambda: scim.get("Groups")),
+    )
+    add_users(3, 30)
+    large = (
+        queries(lambda: scim.get("Users", {"count": 100})),
+        queries(lambda: scim.get("Users", {"filter": 'userName sw "bulk"'})),
+        queries(lambda: scim.get("Groups")),
+    )
+    assert small == large
