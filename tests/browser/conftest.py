@@ -1,4 +1,4 @@
-"""Playwright against Debian's Chromium (see reference/browser-testing.md); never `playwright install`.
+"""Playwright against Debian's Chromium (see reference/browser-testing.md); no `playwright install`.
 
 DJANGO_ALLOW_ASYNC_UNSAFE is set by pytest-env (pyproject.toml), before any DB fixture runs.
 """

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from provisioning.models import ScimIntegration
+from provisioning.models import DailyRequestCount, RequestLogEntry, ScimIntegration
 from provisioning.tokens import hash_token
 from tests.factories import WorkspaceFactory
 
@@ -139,11 +140,26 @@ def test_the_german_page_shows_the_german_labels(
 
 
 def test_the_page_fits_a_phone(page: Page, signed_in, workspace, screenshot):
+    for status in (201, 409, 200):
+        RequestLogEntry.objects.create(
+            company=workspace.company,
+            method="POST",
+            path="/scim/v2/Users",
+            status=status,
+            duration_ms=37,
+            client_ip="198.51.100.4",
+        )
+    DailyRequestCount.objects.create(
+        company=workspace.company, day=datetime.now(UTC).date(), count=4321
+    )
     page.set_viewport_size(PHONE)
     signed_in()
     screenshot("en-mobile-empty")
     generate(page)
     screenshot("en-mobile-token-shown")
+    page.set_viewport_size(DESKTOP)
+    screenshot("en-desktop-with-request-log")
+    page.set_viewport_size(PHONE)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
 
