@@ -37,3 +37,13 @@ def staff_client(client, db):
     staff = UserFactory(company=None, email="staff@example.com", is_staff=True, is_superuser=True)
     client.force_login(staff)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The local-memory cache lives as long as the process; each test starts with an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

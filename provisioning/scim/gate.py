@@ -11,7 +11,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.throttling import BaseThrottle
 
-from provisioning import allowlist, tokens
+from provisioning import allowlist, failed_attempts, tokens
 from provisioning.client_ip import client_ip
 from provisioning.models import ScimIntegration
 from provisioning.origin import origin_matches
@@ -48,11 +48,18 @@ class ScimTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <SCIM token>`, then the origin header, then the IP allowlist."""
 
     def authenticate(self, request):
+        ip = client_ip(request)
         token = _presented_token(request)
         if token is None:
             raise exceptions.NotAuthenticated("A SCIM bearer token is required.")
+        if failed_attempts.blocked(ip):
+            raise exceptions.Throttled(
+                wait=failed_attempts.WINDOW_SECONDS,
+                detail="Too many invalid SCIM tokens from this address; try again later.",
+            )
         integration = _integration_for(token)
         if integration is None:
+            failed_attempts.record(ip)
             raise exceptions.AuthenticationFailed("The SCIM token is not valid.")
         # From here on the company is known, so the request log can attribute even a refusal.
         request._request.scim_integration = integration
@@ -63,7 +70,6 @@ class ScimTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "The X-Request-Origin header does not match the configured service origin."
             )
-        ip = client_ip(request)
         if not allowlist.parse_stored(integration.ip_allowlist).allows(ip):
             raise exceptions.AuthenticationFailed("The client IP address is not on the allowlist.")
         scim_token_record_use(integration=integration, ip=ip)

@@ -175,3 +175,20 @@ def test_only_hashes_of_the_token_are_stored(scim, integration):
     values = [str(getattr(integration, f.attname)) for f in ScimIntegration._meta.concrete_fields]
     assert not any(scim.token in value for value in values)
     assert integration.token_prefix and scim.token.startswith(integration.token_prefix)
+
+
+def test_repeated_invalid_tokens_from_one_address_are_throttled(scim):
+    from provisioning import failed_attempts
+
+    bad = "Bearer scim_wrongwrongwrongwrongwrongwrongwrongwrongwro"
+    for _ in range(failed_attempts.MAX_FAILURES):
+        assert (
+            scim.get("Users", HTTP_AUTHORIZATION=bad, REMOTE_ADDR="198.51.100.9").status_code == 401
+        )
+    blocked = scim.get("Users", HTTP_AUTHORIZATION=bad, REMOTE_ADDR="198.51.100.9")
+    assert blocked.status_code == 429
+    assert int(blocked["Retry-After"]) == failed_attempts.WINDOW_SECONDS
+    # Even the right token is refused from that address until the window ends...
+    assert scim.get("Users", REMOTE_ADDR="198.51.100.9").status_code == 429
+    # ...while other addresses are unaffected.
+    assert scim.get("Users", REMOTE_ADDR="198.51.100.10").status_code == 200
