@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served by the app itself (whitenoise), no CDN
     "workspaces",
     "provisioning",
 ]
@@ -52,9 +53,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "provisioning.middleware.DatabaseUnavailableMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+ROOT_URLCONF = env.str("ROOT_URLCONF", default="config.urls")
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -152,6 +154,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Braze-compatible, RFC 7643/7644 SCIM API for dashboard users and groups.",
     "VERSION": "2.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The SCIM documents are hand-written JSON Schema (provisioning/scim/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "provisioning.scim.openapi.postprocess",
+    ],
 }
 
 # SCIM API behaviour.
