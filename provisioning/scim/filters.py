@@ -44,6 +44,9 @@ from provisioning.scim.errors import (
 )
 
 MAX_FILTER_LENGTH = 4096
+# Real IdP filters nest two or three levels. A deeper one is hostile input: refuse it before the
+# parser, the visitor and the database each recurse once per level.
+MAX_FILTER_NESTING = 32
 
 
 def invalid_filter(detail: str) -> ScimError:
@@ -61,6 +64,10 @@ class Attribute:
     # For `emails.type` and the like: a fixed value every row has.
     constant: Any = None
 
+
+# "True for every row". Not `Q()`: Django drops an empty Q, negated or not, so
+# `not (emails.type eq "work")` would have matched every row instead of none.
+MATCH_ALL = Q(pk__isnull=False)
 
 STRING_LOOKUPS = {"co": "contains", "sw": "startswith", "ew": "endswith"}
 ORDER_LOOKUPS = {"gt": GreaterThan, "ge": GreaterThanOrEqual, "lt": LessThan, "le": LessThanOrEqual}
@@ -120,7 +127,7 @@ class QueryVisitor(FilterVisitor[Q]):
     def visit_present(self, node: Present) -> Q:
         _, attribute = self._attribute(node.attr_path)
         if attribute.kind == "constant":
-            return Q()
+            return MATCH_ALL
         present = Q(**{f"{attribute.field}__isnull": False})
         if attribute.kind == "string":
             present &= ~Q(**{attribute.field: ""})
@@ -155,7 +162,10 @@ def _coerce(attribute: Attribute, value: Any, name: str) -> Any:
             raise invalid_filter(f"{name} is a boolean; compare it with true or false.")
         return value
     if attribute.kind == "datetime":
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # well-formed but impossible, e.g. month 13: a 400, not a 500
+            parsed = None
         if parsed is None:
             raise invalid_filter(f"{name} needs an ISO 8601 date-time in quotes.")
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
@@ -180,12 +190,34 @@ def _constant(attribute: Attribute, op: str, value: Any, name: str) -> Q:
         matches = not matches
     elif op != "eq":
         raise invalid_filter(f"Only eq and ne are supported on {name}.")
-    return Q() if matches else Q(pk__in=[])
+    return MATCH_ALL if matches else Q(pk__in=[])
+
+
+def _nesting(expression: str) -> int:
+    """The deepest level of brackets and parentheses outside string literals."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in expression:
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped = char == "\\"
+            in_string = char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]":
+            depth -= 1
+    return deepest
 
 
 def parse_filter(expression: str) -> FilterNode:
     if len(expression) > MAX_FILTER_LENGTH:
         raise invalid_filter(f"The filter is longer than {MAX_FILTER_LENGTH} characters.")
+    if _nesting(expression) > MAX_FILTER_NESTING:
+        raise invalid_filter(f"The filter nests deeper than {MAX_FILTER_NESTING} levels.")
     try:
         return ScimFilter(expression).ast
     except (SCIMException, ValueError, RecursionError) as exc:
