@@ -65,3 +65,11 @@ def signed_in(page, live_server, company_admin):
         page.get_by_role("button", name="Sign in").click()
 
     return sign_in
+
+
+@pytest.fixture(scope="session", autouse=True)
+def delete_output_dir() -> None:
+    """pytest-playwright empties test-results/ at every session start; keep the screenshots.
+
+    Its failure artifacts go to per-test folders there and are simply overwritten.
+    """
