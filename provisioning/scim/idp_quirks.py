@@ -55,8 +55,9 @@ def expand_dotted_keys(value: dict) -> dict:
             if not isinstance(nested, dict):
                 raise bad_request(f"Conflicting values for {head!r}.", "invalidSyntax")
             nested[tail] = item
-        elif isinstance(item, dict) and isinstance(expanded.get(key), dict):
-            expanded[key] = {**item, **expanded[key]}
+        elif isinstance(item, dict):
+            # A copy: a later dotted key is merged into it and must not write into the request.
+            expanded[key] = {**item, **expanded.get(key, {})}
         else:
             expanded[key] = item
     return expanded
