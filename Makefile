@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed messages bench clean
+.PHONY: run test lint format migrate seed messages bench compliance clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -34,6 +34,10 @@ messages: $(VENV)/.installed
 	DEBUG=True $(PY) manage.py makemessages --no-obsolete --ignore=.venv --ignore=tests --ignore=bench \
 		-l de -l fr -l es -l pt_BR -l ko -l en
 	DEBUG=True $(PY) manage.py compilemessages --ignore=.venv
+
+# scim2-tester against the app under gunicorn on 127.0.0.1 (scripts/scim_compliance.py).
+compliance: $(VENV)/.installed
+	$(PY) scripts/scim_compliance.py $(COMPLIANCE_ARGS)
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py $(BENCH_ARGS)

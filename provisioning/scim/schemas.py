@@ -114,8 +114,10 @@ USER_SCHEMA_DOC: dict[str, Any] = {
         _text(
             "userName",
             "The user's email address, which is also their sign-in name. Must be a valid email "
-            "address; unique across the whole service, compared case-insensitively.",
+            "address; unique across the whole service, compared case-insensitively. It cannot "
+            "change after creation (a PUT must repeat it).",
             required=True,
+            mutability="immutable",
             uniqueness="global",
         ),
         _NAME,
