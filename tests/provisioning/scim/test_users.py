@@ -387,6 +387,8 @@ def test_a_created_user_is_invited_by_email_and_can_then_sign_in(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["ada@example.com"]
+    assert message.body.startswith("Hello Ada,")
+    assert "on the Acme dashboard" in message.body
     link = re.search(r"http://testserver(/accounts/set-password/\S+)", message.body).group(1)
     form = client.get(link, follow=True)
     assert form.status_code == 200
