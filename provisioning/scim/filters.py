@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Q, Value
+from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 from django.db.models.lookups import (
     Exact,
@@ -150,10 +151,19 @@ class QueryVisitor(FilterVisitor[Q]):
             prefix = "" if attribute.case_exact else "i"
             return Q(**{f"{attribute.field}__{prefix}{STRING_LOOKUPS[op]}": value})
         if op in ORDER_LOOKUPS:
+            field = _ordered_field(attribute)
             if attribute.kind == "string" and not attribute.case_exact:
-                return Q(ORDER_LOOKUPS[op](Lower(F(attribute.field)), Lower(Value(value))))
-            return Q(ORDER_LOOKUPS[op](F(attribute.field), Value(value)))
+                return Q(ORDER_LOOKUPS[op](Lower(field), Lower(Value(value))))
+            return Q(ORDER_LOOKUPS[op](field, Value(value)))
         raise invalid_filter(f"Unknown operator {op!r}.")
+
+
+def _ordered_field(attribute: Attribute) -> F | KT:
+    """The column to compare with gt/ge/lt/le. A key inside `directory_attributes` must be read
+    as text: on PostgreSQL `lower(jsonb)` does not exist and jsonb > text fails (a 500)."""
+    if attribute.field.startswith("directory_attributes__"):
+        return KT(attribute.field)
+    return F(attribute.field)
 
 
 def _coerce(attribute: Attribute, value: Any, name: str) -> Any:
