@@ -1,0 +1,1 @@
+"""Load benchmark for the SCIM API (`make bench`); not part of the test suite."""

@@ -1,0 +1,487 @@
+#!/usr/bin/env python
+"""`make bench`: load-test the SCIM API against the Django + PostgreSQL floor.
+
+Seeds a PostgreSQL database (`scim_bench`), starts the app under gunicorn on a free loopback port,
+drives each operation with wrk at a fixed concurrency for a fixed time, and prints one row per
+operation plus the issue's targets (issue 6). See bench/README.md.
+
+    make bench BENCH_ARGS="--users 10000 --duration 3 --only lookup_hit,get"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+# Run as a script, Python puts bench/ first on the path; the modules here are `bench.*`.
+if sys.path and Path(sys.path[0]).resolve() == BENCH_DIR:
+    sys.path[0] = str(REPO)
+
+ORIGIN = "https://idp.acme.example"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scim_bench"
+QUERY_COUNT_ROWS = 4  # the first warms up, the median of the rest is reported
+POOL_SIZE = 4_000
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description="SCIM API load benchmark (issue 6).")
+    parser.add_argument(
+        "--users", type=int, help="bulk users (default 100,000; 1,000,000 with --scale-check)"
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per operation")
+    parser.add_argument("--concurrency", type=int, help="open connections (default 2 x workers)")
+    parser.add_argument("--workers", type=int, default=2 * cores, help="gunicorn sync workers")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--only", help="comma-separated operations (the floor always runs)")
+    parser.add_argument("--keep", action="store_true", help="reuse the database if it has N users")
+    parser.add_argument("--json", type=Path, help="write all results to this file")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="after measuring, rerun each operation "
+        "under py-spy and write raw stacks and summaries to this directory",
+    )
+    parser.add_argument(
+        "--scale-check",
+        action="store_true",
+        help="lookup p50 at --scale-small users vs --users (default 1,000,000) users",
+    )
+    parser.add_argument("--scale-small", type=int, default=10_000)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    args = parser.parse_args(argv)
+    if args.users is None:
+        args.users = 1_000_000 if args.scale_check else 100_000
+    if not 0 < args.users <= 1_000_000:
+        parser.error("--users must be between 1 and 1,000,000")
+    args.concurrency = args.concurrency or 2 * args.workers
+    return args
+
+
+def bench_environment(database_url: str) -> dict[str, str]:
+    """Production settings on plain-HTTP loopback, the rate limit out of the way, no mail."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "STATIC_MANIFEST": "False",
+        "ROOT_URLCONF": "bench.urls",
+        "SCIM_DAILY_REQUEST_LIMIT": str(10**9),
+        # POST sends an invitation on commit; the console backend would write every one to stdout.
+        "EMAIL_URL": "dummymail://",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.update(bench_environment(args.database_url))
+    import django
+
+    django.setup()
+    from bench import load
+
+    wrk = load.ensure_wrk()
+    if args.scale_check:
+        report = scale_check(args, wrk)
+    else:
+        prepare_database(args.database_url, args.users, keep=args.keep)
+        machine = machine_info()
+        print(f"machine: {machine['summary']}", flush=True)
+        results, rss = measure(args, wrk)
+        targets = check_targets(results, rss)
+        print_table(results, args)
+        print_targets(targets, rss)
+        report = {"results": results, "worker_rss_mb": rss, "targets": targets}
+    if args.json:
+        report.update(machine=machine_info(), options=_options(args))
+        args.json.write_text(json.dumps(report, indent=2, default=str))
+        print(f"wrote {args.json}")
+    failed = [t for t in report.get("targets", []) if not t["pass"]]
+    return 1 if failed else 0
+
+
+def _options(args: argparse.Namespace) -> dict:
+    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Database
+
+
+def prepare_database(database_url: str, users: int, *, keep: bool) -> None:
+    from django.db import connections
+
+    from bench import seed
+
+    if keep and seed.database_exists(database_url):
+        seed.migrate()
+        have = seed.bulk_user_count()
+        if have == users:
+            print(f"reusing {database_url.rsplit('/', 1)[-1]}: {have:,} users", flush=True)
+            return
+        print(f"the database has {have:,} users, not {users:,}: reseeding", flush=True)
+    connections.close_all()
+    print(f"creating {database_url.rsplit('/', 1)[-1]}", flush=True)
+    seed.reset_database(database_url)
+    seed.migrate()
+    seed.seed_users(users)
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+def selected_operations(only: str | None):
+    from bench.ops import BY_NAME, OPERATIONS
+
+    if not only:
+        return list(OPERATIONS)
+    names = {n.strip() for n in only.split(",") if n.strip()}
+    unknown = names - BY_NAME.keys()
+    if unknown:
+        raise SystemExit(
+            f"unknown operation(s): {', '.join(sorted(unknown))}; choose from {', '.join(BY_NAME)}"
+        )
+    return [op for op in OPERATIONS if op.name == "floor" or op.name in names]
+
+
+def measure(args: argparse.Namespace, wrk: str) -> tuple[list[dict], dict[int, float]]:
+    from bench import load, seed
+
+    operations = selected_operations(args.only)
+    wants_delete = any(op.pool == "deletable" for op in operations)
+    # Enough users to delete for ~1,000 deletes a second; a pool that runs out shows as 404s.
+    fixtures = seed.prepare_fixtures(
+        origin=ORIGIN, delete_pool=max(2_000, args.duration * 1_000) if wants_delete else 0
+    )
+    pools = build_pools(fixtures)
+    variables = {"small": fixtures.small_group.public_id, "big": fixtures.big_group.public_id}
+    print(f"groups: {fixtures.big_group_size:,} and 10 members; token issued", flush=True)
+    queries = {op.name: count_queries(op, pools, variables, fixtures.token) for op in operations}
+    workdir = Path(tempfile.mkdtemp(prefix="scim-bench-"))
+    server = load.Gunicorn(workers=args.workers, env=dict(os.environ), log=workdir / "gunicorn.log")
+    try:
+        server.wait_ready("/bench/floor?email=warm-up")
+        sequence = [*operations, operations[0]]  # the floor first and last: drift shows
+        for op in [operations[0], *[o for o in operations if o.name == "get"]]:
+            _run(op, args, wrk, server, pools, variables, fixtures, workdir, duration=2)
+        results = []
+        for op in sequence:
+            result = _run(op, args, wrk, server, pools, variables, fixtures, workdir)
+            row = _row(op, result, queries[op.name], results)
+            results.append(row)
+            print(_format_row(row), flush=True)
+        rss = server.worker_rss_mb()
+        if args.profile:
+            profile(operations, args, wrk, server, pools, variables, fixtures, workdir)
+    finally:
+        server.stop()
+    _add_floor_ratios(results)
+    return results, rss
+
+
+def _run(op, args, wrk, server, pools, variables, fixtures, workdir, *, duration=None):
+    from bench import load, ops
+
+    variables = {**variables, "last": str(_last_page_start())} if "{last}" in op.path else variables
+    data = workdir / f"{op.name}.lua"
+    ops.write_lua_data(
+        data,
+        op,
+        pool=pools[op.pool][:-QUERY_COUNT_ROWS] if op.pool != "none" else [],
+        variables=variables,
+        headers=ops.headers(fixtures.token, ORIGIN, body=op.body is not None),
+        run=secrets.token_hex(4),
+        nthreads=args.threads,
+    )
+    return load.run_wrk(
+        wrk,
+        server.url,
+        data,
+        threads=args.threads,
+        connections=args.concurrency,
+        duration=duration or args.duration,
+    )
+
+
+def _last_page_start() -> int:
+    """startIndex of the last full page of 100 in the company, as it stands now."""
+    from workspaces.management.commands.seed_demo import COMPANY
+    from workspaces.models import DashboardUser
+
+    total = DashboardUser.objects.filter(company__name=COMPANY).count()
+    return max(1, total - 99)
+
+
+def build_pools(fixtures) -> dict[str, list[dict]]:
+    """Rows the templates are filled from; the last QUERY_COUNT_ROWS of each count queries."""
+    from bench import seed
+    from workspaces.models import DashboardUser, RoleAssignment
+
+    company = fixtures.company
+    add = seed.add_pool(company)
+    in_groups = RoleAssignment.objects.filter(
+        role__in=[fixtures.big_group, fixtures.small_group]
+    ).values("user_id")
+    # Users outside both groups: a PUT replaces the roles too and would shrink the groups.
+    sample = (
+        DashboardUser.objects.filter(company=company, email__startswith=seed.BULK_PREFIX)
+        .exclude(pk__in=in_groups)
+        .exclude(public_id__in=[row["id"] for row in add])
+        .order_by("?")
+        .values_list("public_id", "email", "family_name")[:POOL_SIZE]
+    )
+    users = [{"id": i, "email": e, "family": f} for i, e, f in sample]
+    deletable = DashboardUser.objects.filter(
+        company=company, email__startswith=seed.DELETE_PREFIX
+    ).values_list("public_id", flat=True)
+    prefixes = [{"prefix": f"Demo{i:03d}"} for i in range(997)]
+    return {
+        "users": users,
+        "add": add,
+        "deletable": [{"id": public_id} for public_id in deletable],
+        "prefixes": prefixes,
+        "none": [{}] * QUERY_COUNT_ROWS,
+    }
+
+
+def count_queries(op, pools, variables, token: str) -> int | None:
+    """SQL queries of one request, through Django's test client (not under load)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import ops
+
+    rows = pools[op.pool][-QUERY_COUNT_ROWS:]
+    client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="127.0.0.1")
+    headers = ops.headers(token, ORIGIN, body=op.body is not None)
+    counts = []
+    for n, row in enumerate(rows, start=1):
+        values = {
+            "n": str(n),
+            "tid": "q",
+            "run": secrets.token_hex(4),
+            "last": "1",
+            "active": "false" if n % 2 else "true",
+            **variables,
+            **row,
+        }
+        with CaptureQueriesContext(connection) as captured:
+            response = client.generic(
+                op.method,
+                ops.fill(op.path, values),
+                ops.fill(op.body, values) if op.body else "",
+                content_type="application/scim+json",
+                headers=headers,
+            )
+        if response.status_code not in op.expect:
+            print(
+                f"warning: {op.name} answered {response.status_code}: {response.content[:300]!r}",
+                flush=True,
+            )
+        counts.append(len(captured))
+    return int(statistics.median(counts[1:])) if len(counts) > 1 else None
+
+
+def _row(op, result, queries, earlier: list[dict]) -> dict:
+    name = op.name if not any(r["operation"] == op.name for r in earlier) else f"{op.name}_end"
+    unexpected = sum(n for status, n in result.statuses.items() if status not in op.expect)
+    return {
+        "operation": name,
+        "requests": result.requests,
+        "rps": round(result.rps, 1),
+        "p50_ms": result.p50_ms,
+        "p95_ms": result.p95_ms,
+        "p99_ms": result.p99_ms,
+        "max_ms": result.max_ms,
+        "non_2xx": unexpected,
+        "statuses": result.statuses,
+        "socket_errors": sum(result.socket_errors.values()),
+        "queries": queries,
+        "floor_ratio_target": op.floor_ratio,
+    }
+
+
+def _add_floor_ratios(results: list[dict]) -> None:
+    floors = [r["rps"] for r in results if r["operation"] in ("floor", "floor_end")]
+    floor = statistics.mean(floors) if floors else 0
+    for row in results:
+        row["floor_ratio"] = round(row["rps"] / floor, 3) if floor else None
+
+
+def profile(operations, args, wrk, server, pools, variables, fixtures, workdir) -> None:
+    """A second pass under py-spy: sampling slows the workers, so these runs aren't reported."""
+    from bench import load
+    from bench.pyspy_summary import summarise
+
+    args.profile.mkdir(parents=True, exist_ok=True)
+    for op in operations:
+        out = args.profile / f"{op.name}.txt"
+        spy = load.start_py_spy(server.process.pid, out, args.duration)
+        time.sleep(1)  # py-spy attaches to every worker before the load starts
+        _run(op, args, wrk, server, pools, variables, fixtures, workdir)
+        _, errors = spy.communicate()
+        if out.exists():
+            summary = summarise(out)
+            (args.profile / f"{op.name}.summary.txt").write_text(summary)
+            print(summary, flush=True)
+        else:
+            print(f"py-spy wrote nothing for {op.name}: {errors[-500:]}", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting
+
+
+COLUMNS = ("operation", "req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "sock err",
+           "SQL/req", "x floor")  # fmt: skip
+
+
+def _format_row(row: dict) -> str:
+    ratio = row.get("floor_ratio")
+    cells = (
+        row["operation"],
+        f"{row['rps']:.1f}",
+        f"{row['p50_ms']:.1f}",
+        f"{row['p95_ms']:.1f}",
+        f"{row['p99_ms']:.1f}",
+        str(row["non_2xx"]),
+        str(row["socket_errors"]),
+        "-" if row["queries"] is None else str(row["queries"]),
+        "-" if ratio is None else f"{ratio:.2f}",
+    )
+    return "  ".join(c.rjust(w) for c, w in zip(cells, _WIDTHS, strict=True))
+
+
+_WIDTHS = (16, 8, 8, 8, 8, 8, 8, 8, 8)
+
+
+def print_table(results: list[dict], args: argparse.Namespace) -> None:
+    print()
+    print(
+        f"{args.users:,} users, {args.duration}s per operation, {args.concurrency} connections, "
+        f"{args.workers} gunicorn sync workers"
+    )
+    print("  ".join(c.rjust(w) for c, w in zip(COLUMNS, _WIDTHS, strict=True)))
+    for row in results:
+        print(_format_row(row))
+
+
+def check_targets(results: list[dict], rss: dict[int, float]) -> list[dict]:
+    """The targets of issue 6 that one run can check (the 1M-user one is --scale-check)."""
+    rows = {r["operation"]: r for r in results}
+    targets = []
+
+    def add(name: str, passed: bool, detail: str) -> None:
+        targets.append({"target": name, "pass": bool(passed), "detail": detail})
+
+    for row in results:
+        goal = row["floor_ratio_target"]
+        if goal is not None:
+            add(
+                f"{row['operation']} >= {goal:.2f} x floor",
+                row["floor_ratio"] >= goal,
+                f"{row['floor_ratio']:.2f}",
+            )
+    for row in results:
+        ratio = row["p99_ms"] / row["p50_ms"] if row["p50_ms"] else 0
+        add(f"{row['operation']} p99 <= 4 x p50", ratio <= 4, f"{ratio:.1f}x")
+    if "list_first" in rows and "list_last" in rows:
+        ratio = rows["list_last"]["p50_ms"] / rows["list_first"]["p50_ms"]
+        add("last page p50 <= 2 x first page p50", ratio <= 2, f"{ratio:.2f}x")
+    if "group_add_10" in rows and "group_add_10k" in rows:
+        ratio = rows["group_add_10k"]["p50_ms"] / rows["group_add_10"]["p50_ms"]
+        add("10k-member group add p50 <= 1.5 x 10-member", ratio <= 1.5, f"{ratio:.2f}x")
+    unexpected = sum(r["non_2xx"] + r["socket_errors"] for r in results)
+    add("zero unexpected non-2xx or socket errors", unexpected == 0, str(unexpected))
+    if rss:
+        worst = max(rss.values())
+        add("worker RSS < 150 MB after the run", worst < 150, f"max {worst:.0f} MB")
+    return targets
+
+
+def print_targets(targets: list[dict], rss: dict[int, float]) -> None:
+    print()
+    print("worker RSS after the run: " + ", ".join(f"{mb:.0f} MB" for mb in rss.values()))
+    print("targets (issue 6):")
+    for t in targets:
+        print(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['target']}  ({t['detail']})")
+
+
+def scale_check(args: argparse.Namespace, wrk: str) -> dict:
+    """Lookup p50 at a small company and a large one: the cost must not grow with size."""
+    from bench import seed
+
+    args.only = "lookup_hit"
+    small, large = args.scale_small, args.users
+    prepare_database(args.database_url, small, keep=args.keep)
+    measured = {}
+    for users in (small, large):
+        if users != small:
+            seed.seed_users(users)  # adds only the missing users
+        results, _ = measure(args, wrk)
+        measured[users] = {r["operation"]: r for r in results}
+        print(f"{users:,} users: lookup_hit p50 {measured[users]['lookup_hit']['p50_ms']:.1f} ms")
+    ratio = measured[large]["lookup_hit"]["p50_ms"] / measured[small]["lookup_hit"]["p50_ms"]
+    # The machine's drift between the two runs shows in the floor: the same ratio against it.
+    floors = [measured[n]["floor"]["p50_ms"] for n in (small, large)]
+    target = {
+        "target": f"lookup p50 at {large:,} users <= 1.5 x at {small:,}",
+        "pass": ratio <= 1.5,
+        "detail": f"{ratio:.2f}x; {ratio * floors[0] / floors[1]:.2f}x relative to the floor",
+    }
+    print_targets([target], {})
+    return {"scale": {str(k): v for k, v in measured.items()}, "targets": [target]}
+
+
+def machine_info() -> dict:
+    from django.db import connection
+
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            postgres = cursor.fetchone()[0]
+    except Exception:  # the bench database may not exist yet
+        postgres = "unknown"
+    load = os.getloadavg()
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(memory) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": postgres,
+        "loadavg_at_start": [round(x, 2) for x in load],
+    }
+    info["summary"] = (
+        f"{info['cores']} x {cpu}, {info['memory_gb']} GB, Python "
+        f"{info['python']}, PostgreSQL {postgres}, load {load[0]:.2f}"
+    )
+    return info
+
+
+if __name__ == "__main__":
+    sys.exit(main())
