@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from provisioning import allowlist
+from provisioning.models import ScimIntegration
 from provisioning.origin import OriginError, normalize_origin
 from provisioning.selectors import FIELD_LABELS, settings_workspaces
 from workspaces.models import Company
@@ -24,6 +25,15 @@ class ScimSettingsForm(forms.Form):
         "too_many_entries": _("The allowlist can hold at most %(max)d entries."),
     }
 
+    provisioning_method = forms.ChoiceField(
+        label=FIELD_LABELS["provisioning_method"],
+        choices=ScimIntegration.Method.choices,
+        initial=ScimIntegration.Method.CUSTOM,
+        help_text=_(
+            "Okta and Microsoft Entra ID cannot send the X-Request-Origin header: for them it is "
+            "checked only when present. Custom clients must send it and receive Braze's format."
+        ),
+    )
     default_workspace = forms.ModelChoiceField(
         queryset=None,
         label=FIELD_LABELS["default_workspace"],

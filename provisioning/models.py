@@ -13,11 +13,22 @@ from workspaces.models import Company, Workspace
 class ScimIntegration(models.Model):
     """One per company (Braze allows one "SCIM bridge" per company)."""
 
+    class Method(models.TextChoices):
+        # Braze's "Custom" integration: its clients send X-Request-Origin and read Braze's shape.
+        CUSTOM = "custom", _("Custom (Braze-compatible API)")
+        # Identity providers can't add headers; they get the standard SCIM document shape.
+        OKTA = "okta", _("Okta")
+        ENTRA = "entra", _("Microsoft Entra ID")
+        SCIM = "scim", _("Other SCIM 2.0 client")
+
     company = models.OneToOneField(
         Company, on_delete=models.CASCADE, related_name="scim_integration"
     )
     default_workspace = models.ForeignKey(
         Workspace, on_delete=models.PROTECT, related_name="+", verbose_name=_("default workspace")
+    )
+    provisioning_method = models.CharField(
+        _("provisioning method"), max_length=10, choices=Method.choices, default=Method.CUSTOM
     )
     service_origin = models.CharField(_("service origin"), max_length=255)
     ip_allowlist = models.TextField(_("IP allowlist"), blank=True)
@@ -55,6 +66,11 @@ class ScimIntegration(models.Model):
     @property
     def has_token(self) -> bool:
         return bool(self.token_hash)
+
+    @property
+    def is_custom(self) -> bool:
+        """Braze's custom API: the origin header is required, documents have Braze's shape."""
+        return self.provisioning_method == self.Method.CUSTOM
 
 
 class ActivityEvent(models.Model):

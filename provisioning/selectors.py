@@ -21,6 +21,7 @@ REQUEST_LOG_ROWS = 10
 
 # The names a "settings changed" event lists, in the words of the form's labels.
 FIELD_LABELS: dict[str, Promise] = {
+    "provisioning_method": _("Provisioning method"),
     "default_workspace": _("Default Workspace"),
     "service_origin": _("Service Origin"),
     "ip_allowlist": _("IP Allowlisting"),

@@ -36,12 +36,14 @@ def integration_configure(
     ip_allowlist: str,
     actor: DashboardUser | None,
     ip: str | None,
+    provisioning_method: str = ScimIntegration.Method.CUSTOM,
 ) -> ScimIntegration:
     """Create or update the company's integration; the token is left as it is."""
     integration = ScimIntegration.objects.select_for_update().filter(
         company=company
     ).first() or ScimIntegration(company=company)
     wanted = {
+        "provisioning_method": provisioning_method,
         "default_workspace": default_workspace,
         "service_origin": service_origin,
         "ip_allowlist": ip_allowlist,

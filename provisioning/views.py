@@ -99,6 +99,7 @@ def _initial(integration: ScimIntegration | None) -> dict[str, Any]:
     if integration is None:
         return {}
     return {
+        "provisioning_method": integration.provisioning_method,
         "default_workspace": integration.default_workspace_id,
         "service_origin": integration.service_origin,
         "ip_allowlist": integration.ip_allowlist,

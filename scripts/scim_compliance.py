@@ -6,8 +6,7 @@
    and seeded with `seed_demo`; a SCIM token for "Acme Corp" from `manage.py scim_token`.
 2. gunicorn on a free port of 127.0.0.1 with production settings (DEBUG=False).
 3. `scim2_tester.check_server` with the headers an identity provider sends; every result printed.
-4. Exit 1 if any check failed (ERROR or CRITICAL) other than the reported bugs listed in
-   KNOWN_FAILURES (`--strict`: those too), 0 otherwise. gunicorn is always stopped.
+4. Exit 1 if any check failed (ERROR or CRITICAL), 0 otherwise. gunicorn is always stopped.
 
 How results count: SUCCESS, COMPLIANT and ACCEPTABLE pass; DEVIATION (a SHOULD not followed)
 passes with a warning; SKIPPED is not a failure, because scim2-tester only skips a check when
@@ -20,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import secrets
 import signal
 import socket
@@ -32,7 +30,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -125,14 +122,27 @@ def wait_until_listening(process: subprocess.Popen, port: int, log: Path) -> Non
 # exist in the company; no schema characteristic can say either, so the tester's UUIDs would be
 # refused with a 400 and every User check would fail on that alone. None means "leave it out":
 # an id is an alternative to the name, and a made-up one names nothing.
+SEEDED_IDS: dict[str, str] = {}  # filled from the database once seed_demo has run
 SEED_VALUES: dict[str, Any] = {
     "username": lambda: f"{uuid.uuid4().hex[:12]}@compliance.example",
     "rolename": lambda: "Marketers",  # seed_demo's role
-    "roleid": lambda: None,
+    "roleid": lambda: SEEDED_IDS["role"],
     "appgroupname": lambda: "Production",  # seed_demo's workspace
-    "appgroupid": lambda: None,
+    "appgroupid": lambda: SEEDED_IDS["workspace"],
     "appgrouppermissions": lambda: ["basic_access"],
 }
+
+
+def seeded_ids(env: dict[str, str]) -> dict[str, str]:
+    """The ids of seed_demo's role and workspace, so names and ids sent together agree, and the
+    server's echo of the permissions object (names and ids) matches what the tester sent."""
+    code = (
+        "from workspaces.models import Role, Workspace;"
+        "print(Role.objects.get(name='Marketers').public_id);"
+        "print(Workspace.objects.get(name='Production', company__name='Acme Corp').public_id)"
+    )
+    role, workspace = manage(env, "shell", "-c", code).split()[-2:]
+    return {"role": role, "workspace": workspace}
 
 
 def teach_values_a_schema_cannot_express() -> None:
@@ -173,111 +183,27 @@ def _data(result: CheckResult) -> str:
     return text if len(text) <= DATA_LIMIT else text[:DATA_LIMIT] + " ..."
 
 
-@dataclass(frozen=True)
-class KnownFailure:
-    """A failure already reported, tolerated until fixed so CI can still catch new ones."""
-
-    key: str
-    resource_types: tuple[str, ...]
-    reason: str  # regular expression searched in the check's reason
-    why: str
-
-    def matches(self, result: CheckResult) -> bool:
-        return result.resource_type in self.resource_types and bool(
-            re.search(self.reason, result.reason or "", re.DOTALL)
-        )
-
-
-# Each entry names a bug in the SCIM API (or a disagreement with the tester), reported to the
-# engineer who owns the code. Delete an entry when it is fixed: the run prints entries it no
-# longer sees. `--strict` ignores this list.
-KNOWN_FAILURES = (
-    KnownFailure(
-        "K1-extension-at-top-level",
-        ("User", "Group"),
-        r"validation errors? for User\[",
-        "render_user puts department/permissions/createdAt/lastSignInAt at the top level "
-        "(Braze's shape); RFC 7643 §3 puts extension attributes under the extension URN.",
-    ),
-    KnownFailure(
-        "K2-root-search",
-        ("User", "Group"),
-        r"answered 403 without a SCIM error",
-        "POST /scim/v2/.search reaches the catch-all view, which is not csrf_exempt: Django "
-        "answers an HTML 403. Expected a SCIM 501 (root search unsupported) or a search.",
-    ),
-    KnownFailure(
-        "K3-extension-urn-path",
-        ("User",),
-        r"Unknown schema extension: urn:ietf:params:scim:schemas:extension:\w+:2\.0\.",
-        "A PATCH path that is a whole extension URN is split at its last colon.",
-    ),
-    KnownFailure(
-        "K1b-extension-attribute-not-returned",
-        ("User",),
-        r"dashboard:2\.0:User:\w+'.*Returned value: None",
-        "Same cause as K1: the value is stored but rendered at the top level, not under the URN.",
-    ),
-    KnownFailure(
-        "K4-invented-emails",
-        ("User",),
-        r"unexpected value for 'emails'",
-        "render_user invents emails from userName when none is stored; PATCH add appends to it.",
-    ),
-    KnownFailure(
-        "K7-two-primary-emails",
-        ("User",),
-        r"has 2 items marked as primary",
-        "PATCH add of an email with primary:true keeps primary:true on the existing one; "
-        "RFC 7644 §3.5.2 says the server sets the others to false.",
-    ),
-    KnownFailure(
-        "K5-remove-keeps-defaults",
-        ("User",),
-        r"did not remove attribute '(name|displayName|active|emails)'",
-        "PATCH remove of name/displayName/emails/active returns rendered defaults, not nothing.",
-    ),
-    KnownFailure(
-        "K6-member-display",
-        ("Group",),
-        r"Attribute 'members' was not (added|replaced) or has unexpected value",
-        "members.display is filled by the server (readOnly); the tester compares it anyway.",
-    ),
-)
-
-
-def known_failure(result: CheckResult) -> KnownFailure | None:
-    return next((k for k in KNOWN_FAILURES if k.matches(result)), None)
-
-
-def outcome_of(result: CheckResult, *, strict: bool) -> tuple[str, KnownFailure | None]:
+def outcome_of(result: CheckResult) -> str:
     if result.status in PASSED:
-        return "passed", None
+        return "passed"
     if result.status in WARNED:
-        return "warning", None
-    if result.status not in FAILED:
-        return "skipped", None
-    known = None if strict else known_failure(result)
-    return ("known" if known else "failed"), known
+        return "warning"
+    return "failed" if result.status in FAILED else "skipped"
 
 
-def report(results: list[CheckResult], *, strict: bool) -> tuple[Counter, set[str]]:
+def report(results: list[CheckResult]) -> Counter:
     counts: Counter = Counter()
-    seen: set[str] = set()
     for result in results:
-        outcome, known = outcome_of(result, strict=strict)
+        outcome = outcome_of(result)
         counts[outcome] += 1
         scope = f"[{result.resource_type}] " if result.resource_type else ""
         label = "FAILED" if outcome == "failed" else outcome.upper()
         print(f"{label:8} {result.status.name:10} {scope}{result.title}")
         if result.reason:
             print(f"         {result.reason}".replace("\n", "\n         "))
-        if known is not None:
-            seen.add(known.key)
-            print(f"         known failure {known.key}: {known.why}")
-        elif outcome == "failed" and result.data is not None:
+        if outcome == "failed" and result.data is not None:
             print("         " + _data(result).replace("\n", "\n         "))
-    return counts, seen
+    return counts
 
 
 def main() -> int:
@@ -287,29 +213,26 @@ def main() -> int:
         action="store_true",
         help="ignore undeclared attributes in responses (diagnosis only; CI runs strict)",
     )
-    parser.add_argument(
-        "--strict", action="store_true", help="fail on known failures too (KNOWN_FAILURES)"
-    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="scim-compliance-") as tmp:
         workdir = Path(tmp)
         env = app_environment(workdir)
         manage(env, "migrate", "--noinput")
         manage(env, "seed_demo")
-        token = manage(env, "scim_token", COMPANY, "--origin", ORIGIN).strip().splitlines()[-1]
+        SEEDED_IDS.update(seeded_ids(env))
+        token = (
+            manage(env, "scim_token", COMPANY, "--origin", ORIGIN, "--method", "scim")
+            .strip()
+            .splitlines()[-1]
+        )
         port = free_port()
         log = workdir / "gunicorn.log"
         with gunicorn(env, port, log) as base:
             print(f"scim2-tester against {base}/scim/v2")
             teach_values_a_schema_cannot_express()
             results = run_checks(base, token, lenient=args.lenient)
-        counts, seen = report(results, strict=args.strict)
-        for known in KNOWN_FAILURES:
-            if not args.strict and known.key not in seen:
-                print(
-                    f"\nknown failure {known.key} not seen (fixed, or masked by another failure)."
-                )
-        print(f"\nknown failures tolerated: {counts['known']}; warnings: {counts['warning']}")
+        counts = report(results)
+        print(f"\nwarnings: {counts['warning']}")
         print(f"scim2-tester: {counts['passed']} passed, {counts['failed']} failed, "
               f"{counts['skipped']} skipped")  # fmt: skip
         if counts["failed"]:

@@ -123,7 +123,15 @@ def _set(target: dict, name: str, value: Any, op: str) -> None:
     target[key] = _merge(target.get(key), value, op) if key in target else value
 
 
-def _apply_attr_path(doc: dict, op: Operation, path: AttrPath, core_schema: str) -> None:
+def _apply_attr_path(
+    doc: dict, op: Operation, path: AttrPath, core_schema: str, extensions: tuple[str, ...]
+) -> None:
+    whole = f"{path.uri}:{path.attr}" if path.uri else ""
+    if whole.lower() in extensions and not path.sub_attr:
+        # The path names a whole extension (`urn:...:enterprise:2.0:User`): the grammar reads
+        # its last segment as an attribute name.
+        _apply_leaf(doc, whole, op)
+        return
     target = _container(doc, path.uri, core_schema)
     if path.sub_attr:
         key = find_key(target, path.attr)
@@ -269,7 +277,20 @@ def apply_operations(
         elif isinstance(op.path, ValuePath):
             _apply_value_path(doc, op, op.path, core_schema)
         else:
-            _apply_attr_path(doc, op, op.path, core_schema)
+            _apply_attr_path(doc, op, op.path, core_schema, extensions)
+    return _one_primary(doc)
+
+
+def _one_primary(doc: dict) -> dict:
+    """RFC 7643 §2.4: at most one value of a multi-valued attribute is primary; the last one
+    marked primary (the newest, after an add) wins."""
+    for value in doc.values():
+        if isinstance(value, list):
+            primaries = [
+                item for item in value if isinstance(item, dict) and item.get("primary") is True
+            ]
+            for item in primaries[:-1]:
+                item["primary"] = False
     return doc
 
 
@@ -288,15 +309,29 @@ def _apply_value_key(
 
 
 def touches(operations: list[Operation], name: str) -> bool:
-    """Does any operation change top-level attribute `name` (by path or inside a value)?"""
+    """Does any operation change attribute `name`, by its path, inside a value, or inside a
+    whole extension object (`{"urn:...:User": {"permissions": ...}}`)?"""
     lowered = name.lower()
+
+    def names_it(key: object, value: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        short = (
+            key.rsplit(":", 1)[-1].split(".")[0].lower() if key.lower().startswith("urn:") else ""
+        )
+        if key.split(".")[0].lower() == lowered or short == lowered:
+            return True
+        return isinstance(value, dict) and any(names_it(k, v) for k, v in value.items())
+
     for op in operations:
-        if op.path is not None:
-            attr_path = op.path.attr_path if isinstance(op.path, ValuePath) else op.path
-            if attr_path.attr.lower() == lowered:
+        if op.path is None:
+            if isinstance(op.value, dict) and any(names_it(k, v) for k, v in op.value.items()):
                 return True
-        elif isinstance(op.value, dict) and any(
-            isinstance(k, str) and k.split(".")[0].lower() == lowered for k in op.value
-        ):
+            continue
+        attr_path = op.path.attr_path if isinstance(op.path, ValuePath) else op.path
+        if attr_path.attr.lower() == lowered:
+            return True
+        whole_extension = attr_path.uri and not attr_path.sub_attr
+        if whole_extension and (op.op == "remove" or names_it("", op.value)):
             return True
     return False

@@ -137,8 +137,11 @@ USER_SCHEMA_DOC: dict[str, Any] = {
         attribute(
             "active",
             "boolean",
+            # Required in the sense that every user has a state: it cannot be removed, only set.
+            required=True,
             description="false suspends the user: sign-in is refused and the data is kept. "
-            "true restores access. Strings 'True'/'False' are accepted too (Entra ID).",
+            "true restores access; true when omitted on create. Strings 'True'/'False' are "
+            "accepted too (Entra ID). It cannot be removed, only set.",
         ),
         _text(
             "password",
@@ -265,7 +268,9 @@ DASHBOARD_USER_SCHEMA_DOC: dict[str, Any] = {
         attribute(
             "permissions",
             "complex",
-            description="What the user may do. Omitted on PUT: permissions stay as they are.",
+            description="What the user may do. Absent means the default access: the "
+            "integration's default workspace, with no permissions of its own. Omitted on create: "
+            "the default access. Omitted on PUT: unchanged. Removed by PATCH: the default access.",
             sub_attributes=[
                 _text(
                     "companyPermissions",
@@ -277,16 +282,6 @@ DASHBOARD_USER_SCHEMA_DOC: dict[str, Any] = {
                 _ROLES,
                 _APP_GROUP,
             ],
-        ),
-        _text(
-            "createdAt",
-            "When the user was created, in Braze's format ('2024 Nov 11, 4:20 PM', UTC).",
-            mutability="readOnly",
-        ),
-        _text(
-            "lastSignInAt",
-            "When the user last signed in, in Braze's format, or 'N/A'.",
-            mutability="readOnly",
         ),
     ],
 }

@@ -118,7 +118,8 @@ def normalise_user_document(data: Any) -> dict:
         raise bad_request("The body must be a JSON object.", "invalidSyntax")
     doc = idp_quirks.canonical_keys(data, USER_ATTRIBUTES)
     for key in [k for k in doc if isinstance(k, str) and k.lower().startswith("urn:")]:
-        value = doc.pop(key)
+        # Some clients repeat `schemas` inside an extension object; it says nothing new there.
+        value = {k: v for k, v in _object(doc.pop(key), key).items() if k != "schemas"}
         if key.lower() == DASHBOARD_USER_SCHEMA.lower():
             doc.update(idp_quirks.canonical_keys(_object(value, key), USER_ATTRIBUTES))
         elif key.lower() == ENTERPRISE_USER_SCHEMA.lower():
@@ -375,7 +376,9 @@ def _permission_set(pset) -> dict:
     }
 
 
-def render_permissions(user: DashboardUser) -> dict:
+def render_permissions(user: DashboardUser, *, nested: bool = True) -> dict:
+    """Braze's permissions object. `nested=False` keeps to the two levels a SCIM schema can
+    describe (RFC 7643 §2.4): no teams, permission sets or role expansions."""
     teams_by_workspace: dict[int, list[dict]] = defaultdict(list)
     for tm in user.team_memberships.all():
         teams_by_workspace[tm.team.workspace_id].append(
@@ -392,13 +395,18 @@ def render_permissions(user: DashboardUser) -> dict:
             "appGroupId": membership.workspace.public_id,
             "appGroupPermissions": list(membership.permissions),
         }
-        if membership.permission_set is not None:
-            entry["appGroupPermissionSets"] = [_permission_set(membership.permission_set)]
-        entry["team"] = teams_by_workspace.get(membership.workspace_id, [])
+        if nested:
+            if membership.permission_set is not None:
+                entry["appGroupPermissionSets"] = [_permission_set(membership.permission_set)]
+            entry["team"] = teams_by_workspace.get(membership.workspace_id, [])
         app_groups.append(entry)
+    roles = [a.role for a in user.role_assignments.all()]
     return {
         "companyPermissions": list(user.company_permissions),
-        "roles": [_render_role(a.role) for a in user.role_assignments.all()],
+        "roles": [
+            _render_role(r) if nested else {"roleName": r.name, "roleId": r.public_id}
+            for r in roles
+        ],
         "appGroup": app_groups,
     }
 
@@ -422,30 +430,49 @@ def _render_role(role) -> dict:
     }
 
 
-def render_user(user: DashboardUser, *, location: str) -> dict:
+def render_user(
+    user: DashboardUser, *, location: str, braze_shape: bool, default_workspace_id: int | None
+) -> dict:
+    """The User document. `braze_shape` puts the dashboard attributes at the top level, where
+    Braze's own API has them, with Braze's dates; otherwise they sit under their extension URN
+    (RFC 7643 §3), and `permissions` is left out when it is just the default access, the way
+    an absent `permissions` means the default access on input."""
     extra = dict(user.directory_attributes or {})
     enterprise = extra.pop("enterprise", None)
-    name = {**extra.pop("name", {}), "givenName": user.given_name, "familyName": user.family_name}
-    name.setdefault("formatted", user.get_full_name())
+    name = {
+        "formatted": user.get_full_name(),  # unless the IdP sent its own
+        **extra.pop("name", {}),
+        "givenName": user.given_name,
+        "familyName": user.family_name,
+    }
+    emails = extra.pop("emails", None)
+    dashboard = {"department": user.department}
+    if braze_shape:
+        dashboard["createdAt"] = braze_time(user.created_at)
+        dashboard["lastSignInAt"] = braze_time(user.last_sign_in_at)
+    if braze_shape or not _has_default_access(user, default_workspace_id):
+        dashboard["permissions"] = render_permissions(user, nested=braze_shape)
     doc = {
-        "schemas": [USER_SCHEMA, DASHBOARD_USER_SCHEMA]
-        + ([ENTERPRISE_USER_SCHEMA] if enterprise else []),
+        "schemas": [USER_SCHEMA],
         "id": user.public_id,
+        "externalId": user.external_id,
         "userName": user.email,
-        "name": name,
-        "displayName": extra.pop("displayName", None) or user.get_full_name() or user.email,
-        "emails": extra.pop("emails", None)
-        or [{"value": user.email, "type": "work", "primary": True}],
+        "name": {k: v for k, v in name.items() if v},
+        "displayName": extra.pop("displayName", None) or user.get_full_name(),
+        # Every user has their sign-in email; Entra and Okta address it as the work email.
+        "emails": [{"value": user.email, "type": "work", "primary": True}]
+        if emails is None
+        else emails,
         "active": user.is_active,
-        "department": user.department or None,
-        "createdAt": braze_time(user.created_at),
-        "lastSignInAt": braze_time(user.last_sign_in_at),
-        "permissions": render_permissions(user),
         **extra,
     }
-    if user.external_id:
-        doc["externalId"] = user.external_id
+    if braze_shape:
+        doc.update(dashboard)
+    elif dashboard.get("department") or "permissions" in dashboard:
+        doc["schemas"].append(DASHBOARD_USER_SCHEMA)
+        doc[DASHBOARD_USER_SCHEMA] = dashboard
     if enterprise:
+        doc["schemas"].append(ENTERPRISE_USER_SCHEMA)
         doc[ENTERPRISE_USER_SCHEMA] = enterprise
     doc["meta"] = {
         "resourceType": "User",
@@ -454,13 +481,35 @@ def render_user(user: DashboardUser, *, location: str) -> dict:
         "location": location,
         "version": version_of(user.updated_at),
     }
-    if doc["department"] is None:
-        del doc["department"]
-    return doc
+    return _without_unassigned(doc)
 
 
-def user_input_document(user: DashboardUser) -> dict:
-    """The user's writable attributes as a SCIM document: what a PATCH changes."""
+def _has_default_access(user: DashboardUser, default_workspace_id: int | None) -> bool:
+    memberships = user.workspace_memberships.all()
+    return (
+        not user.company_permissions
+        and not user.role_assignments.all()
+        and not user.team_memberships.all()
+        and len(memberships) == 1
+        and memberships[0].workspace_id == default_workspace_id
+        and not memberships[0].permissions
+        and memberships[0].permission_set_id is None
+    )
+
+
+def _without_unassigned(doc: dict) -> dict:
+    """RFC 7643 §2.5: an unassigned attribute is left out, not sent as "" or []."""
+    cleaned = {}
+    for key, value in doc.items():
+        if isinstance(value, dict) and key != "permissions":
+            value = _without_unassigned(value)
+        if value not in ("", None, [], {}) or key == "permissions":
+            cleaned[key] = value
+    return cleaned
+
+
+def user_input_document(user: DashboardUser, *, braze_shape: bool) -> dict:
+    """The user's writable attributes as the client sees them: what a PATCH changes."""
     extra = dict(user.directory_attributes or {})
     enterprise = extra.pop("enterprise", None)
     doc = {
@@ -471,14 +520,16 @@ def user_input_document(user: DashboardUser) -> dict:
             "givenName": user.given_name,
             "familyName": user.family_name,
         },
-        "emails": extra.pop("emails", None)
-        or [{"value": user.email, "type": "work", "primary": True}],
         "active": user.is_active,
-        "permissions": render_permissions(user),
         **extra,
     }
+    dashboard = {"permissions": render_permissions(user)}
     if user.department:
-        doc["department"] = user.department
+        dashboard["department"] = user.department
+    if braze_shape:
+        doc.update(dashboard)
+    else:
+        doc[DASHBOARD_USER_SCHEMA] = dashboard
     if user.external_id:
         doc["externalId"] = user.external_id
     if enterprise:
@@ -532,8 +583,8 @@ def render_group(role, *, location: str, members: list[tuple[str, str]] | None, 
         doc["externalId"] = role.external_id
     if members is not None:
         doc["members"] = [
-            {"value": public_id, "display": email, "type": "User", "$ref": member_url(public_id)}
-            for public_id, email in members
+            {"value": public_id, "type": "User", "$ref": member_url(public_id)}
+            for public_id, _email in members
         ]
     doc["meta"] = {
         "resourceType": "Group",

@@ -28,5 +28,6 @@ urlpatterns = [
     re_path(
         r"^Groups/(?P<public_id>[^/]+)/?$", views.GroupDetailView.as_view(), name="group-detail"
     ),
+    re_path(r"^\.search/?$", views.root_search, name="root-search"),
     re_path(r"^.*$", views.unknown_endpoint, name="unknown"),
 ]

@@ -8,7 +8,9 @@ import logging
 import time
 
 from django.db import DatabaseError, transaction
+from django.http import JsonResponse
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,11 +23,13 @@ from provisioning.scim.errors import (
     USER_SCHEMA,
     ScimError,
     bad_request,
+    error_body,
     not_found,
     scim_exception_handler,
 )
 from provisioning.scim.gate import DailyRateThrottle, ScimTokenAuthentication
 from provisioning.scim.negotiation import (
+    SCIM_MEDIA_TYPE,
     PlainJSONParser,
     PlainJSONRenderer,
     ScimParser,
@@ -106,7 +110,12 @@ class UserViewMixin:
         return self.absolute("scim:user-detail", user.public_id)
 
     def user_document(self, user: DashboardUser) -> dict:
-        return serializers.render_user(user, location=self.user_location(user))
+        return serializers.render_user(
+            user,
+            location=self.user_location(user),
+            braze_shape=self.integration.is_custom,
+            default_workspace_id=self.integration.default_workspace_id,
+        )
 
     def get_user(self, public_id: str) -> DashboardUser:
         user = selectors.user_get_for_company(company=self.company, public_id=public_id)
@@ -157,7 +166,8 @@ class UsersView(UserViewMixin, ScimView):
             ),
             password=parsed.password,
         )
-        services.user_invite(user=user, base_url=request.build_absolute_uri("/"))
+        if not parsed.password:
+            services.user_invite(user=user, base_url=request.build_absolute_uri("/"))
         return self.user_response(self.reload(user), status=201)
 
 
@@ -208,15 +218,21 @@ class UserDetailView(UserViewMixin, ScimView):
     def patch(self, request: Request, public_id: str) -> Response:
         operations = patch.parse_operations(self.body())
         user = self.get_locked_user(public_id)
+        before = serializers.user_input_document(user, braze_shape=self.integration.is_custom)
         document = patch.apply_operations(
-            serializers.user_input_document(user),
-            operations,
-            core_schema=USER_SCHEMA,
-            extensions=filters.USER_EXTENSIONS,
+            before, operations, core_schema=USER_SCHEMA, extensions=filters.USER_EXTENSIONS
         )
+        document = serializers.normalise_user_document(document)
         if not patch.touches(operations, "permissions"):
             document.pop("permissions", None)  # unchanged: don't rewrite every membership
-        document.setdefault("department", "")  # removed by an operation: clear it
+        elif "permissions" not in document:
+            document["permissions"] = {}  # removed: back to the default access
+        if "active" not in document:
+            raise ScimError(400, "'active' cannot be removed; set it to false.", "mutability")
+        # Removed by an operation: cleared (a PUT that omits them leaves them as they are).
+        document.setdefault("department", "")
+        if "emails" in before and "emails" not in document:
+            document["emails"] = []  # stored as "none", so the sign-in email isn't shown instead
         return self.apply(user, serializers.parse_user(document, company=self.company))
 
     @transaction.atomic
@@ -367,13 +383,17 @@ class GroupDetailView(GroupViewMixin, ScimView):
         return Response(status=204)
 
 
-def unknown_endpoint(request, *args, **kwargs):
+@csrf_exempt  # a bearer-token API: no cookies, so no CSRF; and never Django's HTML 403
+def unknown_endpoint(request, *args, **kwargs) -> JsonResponse:
     """Anything else under /scim/v2/ is a SCIM 404, not Django's HTML page."""
-    from django.http import JsonResponse
+    return _error_response(404, "No such SCIM endpoint.")
 
-    from provisioning.scim.errors import error_body
-    from provisioning.scim.negotiation import SCIM_MEDIA_TYPE
 
-    return JsonResponse(
-        error_body(404, "No such SCIM endpoint."), status=404, content_type=SCIM_MEDIA_TYPE
-    )
+@csrf_exempt
+def root_search(request, *args, **kwargs) -> JsonResponse:
+    """POST /.search across resource types (RFC 7644 §3.4.3) is optional; we say so plainly."""
+    return _error_response(501, "Searching several resource types at once is not supported.")
+
+
+def _error_response(status: int, detail: str) -> JsonResponse:
+    return JsonResponse(error_body(status, detail), status=status, content_type=SCIM_MEDIA_TYPE)

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def form_data(workspace, **overrides):
     return {
+        "provisioning_method": "custom",
         "default_workspace": workspace.pk,
         "service_origin": "HTTPS://Okta.Example.com/",
         "ip_allowlist": "",
@@ -391,3 +392,11 @@ def test_each_language_uses_the_seed_documents_navigation(admin_client, language
     page = admin_client.get(URL, HTTP_ACCEPT_LANGUAGE=language).content.decode()
     for word in words:
         assert word in page
+
+
+def test_the_provisioning_method_is_saved_and_a_bad_one_refused(admin_client, workspace, company):
+    admin_client.post(URL, form_data(workspace, provisioning_method="entra"))
+    assert ScimIntegration.objects.get(company=company).provisioning_method == "entra"
+    response = admin_client.post(URL, form_data(workspace, provisioning_method="ldap"))
+    assert response.status_code == 200
+    assert "provisioning_method" in response.context["form"].errors

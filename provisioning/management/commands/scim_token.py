@@ -21,19 +21,25 @@ class Command(BaseCommand):
         parser.add_argument("company", help="The company's name.")
         parser.add_argument("--origin", help="Service origin (required if not yet configured).")
         parser.add_argument("--workspace", help="Default workspace name (default: the first one).")
+        parser.add_argument(
+            "--method",
+            choices=ScimIntegration.Method.values,
+            help="Provisioning method (default: custom, Braze's API).",
+        )
 
     def handle(
         self, *args, company: str, origin: str | None, workspace: str | None, **opts
     ) -> None:
+        method = opts.get("method")
         company_obj = Company.objects.filter(name=company).first()
         if company_obj is None:
             raise CommandError(f"No company named {company!r}.")
         integration = ScimIntegration.objects.filter(company=company_obj).first()
-        if origin or workspace or integration is None:
-            integration = self._configure(company_obj, integration, origin, workspace)
+        if origin or workspace or method or integration is None:
+            integration = self._configure(company_obj, integration, origin, workspace, method)
         self.stdout.write(scim_token_issue(integration=integration, actor=None, ip=None))
 
-    def _configure(self, company, integration, origin, workspace_name) -> ScimIntegration:
+    def _configure(self, company, integration, origin, workspace_name, method) -> ScimIntegration:
         origin = origin or (integration.service_origin if integration else None)
         if not origin:
             raise CommandError("--origin is required the first time.")
@@ -54,4 +60,6 @@ class Command(BaseCommand):
             ip_allowlist=integration.ip_allowlist if integration else "",
             actor=None,
             ip=None,
+            provisioning_method=method
+            or (integration.provisioning_method if integration else ScimIntegration.Method.CUSTOM),
         )

@@ -54,7 +54,7 @@ class ScimClient:
         return self.send("patch", path, body, **kwargs)
 
 
-def make_integration(company, workspace, *, origin=ORIGIN, allowlist=""):
+def make_integration(company, workspace, *, origin=ORIGIN, allowlist="", method="custom"):
     integration = integration_configure(
         company=company,
         default_workspace=workspace,
@@ -62,6 +62,7 @@ def make_integration(company, workspace, *, origin=ORIGIN, allowlist=""):
         ip_allowlist=allowlist,
         actor=None,
         ip=None,
+        provisioning_method=method,
     )
     return integration, scim_token_issue(integration=integration, actor=None, ip=None)
 
@@ -79,6 +80,13 @@ def integration(integration_and_token):
 @pytest.fixture
 def scim(integration_and_token) -> ScimClient:
     return ScimClient(Client(), integration_and_token[1])
+
+
+@pytest.fixture
+def idp_scim(company, workspace) -> ScimClient:
+    """An identity provider's client: an Okta integration, which sends no origin header."""
+    _, token = make_integration(company, workspace, method="okta")
+    return ScimClient(Client(), token, origin=None)
 
 
 @pytest.fixture

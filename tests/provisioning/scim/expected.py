@@ -12,29 +12,44 @@ ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
-def expected_user(email: str, *, app_groups: list[dict], **overrides) -> dict:
+def expected_user(
+    email: str,
+    *,
+    app_groups: list[dict],
+    braze_shape: bool = True,
+    permissions_shown: bool = False,
+    **overrides,
+) -> dict:
+    """The document for a Custom (Braze-compatible) integration, or the RFC 7643 shape."""
     user = DashboardUser.objects.get(email__iexact=email)
     location = f"http://testserver/scim/v2/Users/{user.public_id}"
+    full_name = f"{user.given_name} {user.family_name}".strip()
+    name = {"givenName": user.given_name, "familyName": user.family_name, "formatted": full_name}
+    permissions = {
+        "companyPermissions": list(user.company_permissions),
+        "roles": [],
+        "appGroup": app_groups,
+    }
+    if braze_shape:
+        dashboard = {
+            "department": user.department,
+            "createdAt": braze_time(user.created_at),
+            "lastSignInAt": braze_time(user.last_sign_in_at),
+            "permissions": permissions,
+        }
+    else:  # the RFC shape leaves out Braze's dates, and permissions when they are the default
+        dashboard = {"department": user.department}
+        if permissions_shown:
+            dashboard["permissions"] = permissions
     doc = {
-        "schemas": [USER, DASHBOARD],
+        "schemas": [USER] if braze_shape else [USER, DASHBOARD],
         "id": user.public_id,
         "userName": user.email,
-        "name": {
-            "givenName": user.given_name,
-            "familyName": user.family_name,
-            "formatted": f"{user.given_name} {user.family_name}".strip(),
-        },
-        "displayName": f"{user.given_name} {user.family_name}".strip() or user.email,
+        "name": {k: v for k, v in name.items() if v},
+        "displayName": full_name,
         "emails": [{"value": user.email, "type": "work", "primary": True}],
         "active": user.is_active,
-        "department": user.department,
-        "createdAt": braze_time(user.created_at),
-        "lastSignInAt": braze_time(user.last_sign_in_at),
-        "permissions": {
-            "companyPermissions": list(user.company_permissions),
-            "roles": [],
-            "appGroup": app_groups,
-        },
+        **(dashboard if braze_shape else {DASHBOARD: dashboard}),
         "meta": {
             "resourceType": "User",
             "created": iso_time(user.created_at),
@@ -44,6 +59,16 @@ def expected_user(email: str, *, app_groups: list[dict], **overrides) -> dict:
         },
     }
     doc.update(overrides)
+    if not doc["name"]:
+        del doc["name"]
+    for key in ("displayName", "department", "externalId"):
+        if doc.get(key) in ("", None):
+            doc.pop(key, None)
+    if not braze_shape and not doc[DASHBOARD]["department"]:
+        del doc[DASHBOARD]["department"]
+    if not braze_shape and not doc[DASHBOARD]:
+        del doc[DASHBOARD]
+        doc["schemas"] = [USER]
     return doc
 
 

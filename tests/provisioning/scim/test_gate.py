@@ -192,3 +192,17 @@ def test_repeated_invalid_tokens_from_one_address_are_throttled(scim):
     assert scim.get("Users", REMOTE_ADDR="198.51.100.9").status_code == 429
     # ...while other addresses are unaffected.
     assert scim.get("Users", REMOTE_ADDR="198.51.100.10").status_code == 200
+
+
+def test_identity_provider_integrations_may_omit_the_origin_header(idp_scim):
+    assert idp_scim.get("Users").status_code == 200
+    assert idp_scim.get("Users", HTTP_X_REQUEST_ORIGIN="https://idp.example.com").status_code == 200
+
+
+def test_identity_provider_integrations_still_refuse_a_wrong_origin(idp_scim):
+    response = idp_scim.get("Users", HTTP_X_REQUEST_ORIGIN="https://evil.example.com")
+    assert response.status_code == 401
+
+
+def test_custom_integrations_require_the_origin_header(scim):
+    assert scim.get("Users", HTTP_X_REQUEST_ORIGIN=None).status_code == 401

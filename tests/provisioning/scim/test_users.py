@@ -438,3 +438,52 @@ def test_roles_are_echoed_with_their_workspace_permission_sets(scim, company, wo
         }
     ]
     assert RoleAssignment.objects.filter(role=role).count() == 1
+
+
+def test_identity_providers_get_the_rfc_shape_with_dashboard_attributes_under_their_urn(
+    idp_scim, workspace
+):
+    response = idp_scim.post("Users", new_user_body())
+    assert response.status_code == 201
+    assert response.json() == expected_user(
+        "ada@example.com", app_groups=[app_group(workspace)], braze_shape=False
+    )
+
+
+def test_dashboard_attributes_are_accepted_under_their_urn_too(idp_scim, workspace):
+    body = new_user_body()
+    del body["department"]
+    body["urn:ietf:params:scim:schemas:extension:dashboard:2.0:User"] = {
+        "department": "finance",
+        "permissions": {"companyPermissions": ["add_remove_app_groups"]},
+    }
+    response = idp_scim.post("Users", body)
+    assert response.status_code == 201
+    user = DashboardUser.objects.get(email="ada@example.com")
+    assert (user.department, user.company_permissions) == ("finance", ["add_remove_app_groups"])
+
+
+def test_unassigned_attributes_are_left_out_not_sent_empty(idp_scim, workspace):
+    body = new_user_body(name={})
+    del body["department"]
+    doc = idp_scim.post("Users", body).json()
+    assert "name" not in doc and "displayName" not in doc and "externalId" not in doc
+    # No department and only the default access: the extension has nothing to say.
+    assert "urn:ietf:params:scim:schemas:extension:dashboard:2.0:User" not in doc
+    assert doc["schemas"] == ["urn:ietf:params:scim:schemas:core:2.0:User"]
+
+
+def test_the_rfc_shape_shows_permissions_that_differ_from_the_default(idp_scim, workspace):
+    body = new_user_body(permissions={"companyPermissions": ["add_remove_app_groups"]})
+    doc = idp_scim.post("Users", body).json()
+    assert doc["urn:ietf:params:scim:schemas:extension:dashboard:2.0:User"]["permissions"] == {
+        "companyPermissions": ["add_remove_app_groups"],
+        "roles": [],
+        "appGroup": [
+            {
+                "appGroupName": "Production",
+                "appGroupId": workspace.public_id,
+                "appGroupPermissions": [],
+            }
+        ],
+    }
