@@ -28,19 +28,24 @@ def users_for_company(company: Company) -> QuerySet[DashboardUser]:
 
 
 def users_with_access(queryset: QuerySet[DashboardUser]) -> QuerySet[DashboardUser]:
-    """Prefetch everything a full user document shows, in a fixed number of queries."""
+    """Prefetch everything a full user document shows, in a fixed number of queries.
+
+    The rows land in plain lists (`to_attr`): `user.access_workspaces`, `user.access_teams`,
+    `user.access_roles`, and `role.access_permission_sets` on each assignment's role. Lists,
+    not related managers, because building a manager per user costs more than the SQL.
+    """
     return queryset.prefetch_related(
         Prefetch(
             "workspace_memberships",
             queryset=WorkspaceMembership.objects.select_related(
                 "workspace", "permission_set"
             ).order_by("workspace__name"),
+            to_attr="access_workspaces",
         ),
         Prefetch(
             "team_memberships",
-            queryset=TeamMembership.objects.select_related("team__workspace").order_by(
-                "team__name"
-            ),
+            queryset=TeamMembership.objects.select_related("team").order_by("team__name"),
+            to_attr="access_teams",
         ),
         Prefetch(
             "role_assignments",
@@ -51,15 +56,22 @@ def users_with_access(queryset: QuerySet[DashboardUser]) -> QuerySet[DashboardUs
                     queryset=PermissionSet.objects.select_related("workspace").order_by(
                         "workspace__name", "name"
                     ),
+                    to_attr="access_permission_sets",
                 )
             )
             .order_by("role__name"),
+            to_attr="access_roles",
         ),
     )
 
 
-def user_get_for_company(*, company: Company, public_id: str) -> DashboardUser | None:
-    return users_with_access(users_for_company(company)).filter(public_id=public_id).first()
+def user_get_for_company(
+    *, company: Company, public_id: str, lock: bool = False
+) -> DashboardUser | None:
+    """One user of the company with everything its document shows; `lock` holds the row until
+    the transaction ends (writes read and lock in one query)."""
+    users = users_with_access(users_for_company(company)).filter(public_id=public_id)
+    return next(iter(users.select_for_update() if lock else users), None)
 
 
 def workspaces_for_company(company: Company) -> QuerySet[Workspace]:

@@ -124,11 +124,13 @@ def _check_vocabulary(profile: UserProfile | None, access: UserAccess | None) ->
                 raise UnknownValue("team permission", bad)
 
 
-def _replace_access(user: DashboardUser, access: UserAccess) -> None:
-    """Make the user's memberships exactly those in `access` (a full replace)."""
-    user.workspace_memberships.all().delete()
-    user.team_memberships.all().delete()
-    user.role_assignments.all().delete()
+def _replace_access(user: DashboardUser, access: UserAccess, *, fresh: bool = False) -> None:
+    """Make the user's memberships exactly those in `access` (a full replace). A `fresh` user
+    was just created and has none to remove."""
+    if not fresh:
+        user.workspace_memberships.all().delete()
+        user.team_memberships.all().delete()
+        user.role_assignments.all().delete()
     WorkspaceMembership.objects.bulk_create(
         WorkspaceMembership(
             user=user,
@@ -179,7 +181,7 @@ def user_create(
         if selectors.user_email_taken(email):
             raise UserAlreadyExists() from None
         raise
-    _replace_access(user, access)
+    _replace_access(user, access, fresh=True)
     return user
 
 

@@ -15,11 +15,14 @@ from django.db.models import F, Q, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 from django.db.models.lookups import (
+    Contains,
+    EndsWith,
     Exact,
     GreaterThan,
     GreaterThanOrEqual,
     LessThan,
     LessThanOrEqual,
+    StartsWith,
 )
 from django.utils.dateparse import parse_datetime
 from scim2_models.exceptions import SCIMException
@@ -71,6 +74,7 @@ class Attribute:
 MATCH_ALL = Q(pk__isnull=False)
 
 STRING_LOOKUPS = {"co": "contains", "sw": "startswith", "ew": "endswith"}
+LOWER_PATTERN_LOOKUPS = {"co": Contains, "sw": StartsWith, "ew": EndsWith}
 ORDER_LOOKUPS = {"gt": GreaterThan, "ge": GreaterThanOrEqual, "lt": LessThan, "le": LessThanOrEqual}
 
 
@@ -148,8 +152,12 @@ class QueryVisitor(FilterVisitor[Q]):
         if op in STRING_LOOKUPS:
             if attribute.kind != "string":
                 raise invalid_filter(f"'{op}' needs a string attribute, not {name}.")
-            prefix = "" if attribute.case_exact else "i"
-            return Q(**{f"{attribute.field}__{prefix}{STRING_LOOKUPS[op]}": value})
+            if attribute.case_exact or "__" in attribute.field:
+                prefix = "" if attribute.case_exact else "i"
+                return Q(**{f"{attribute.field}__{prefix}{STRING_LOOKUPS[op]}": value})
+            # lower(field) LIKE 'value%': what the (company, lower(field) text_pattern_ops)
+            # indexes serve on PostgreSQL; Django's istartswith compiles to UPPER(...) instead.
+            return Q(LOWER_PATTERN_LOOKUPS[op](Lower(F(attribute.field)), value.lower()))
         if op in ORDER_LOOKUPS:
             field = _ordered_field(attribute)
             if attribute.kind == "string" and not attribute.case_exact:

@@ -380,7 +380,7 @@ def render_permissions(user: DashboardUser, *, nested: bool = True) -> dict:
     """Braze's permissions object. `nested=False` keeps to the two levels a SCIM schema can
     describe (RFC 7643 §2.4): no teams, permission sets or role expansions."""
     teams_by_workspace: dict[int, list[dict]] = defaultdict(list)
-    for tm in user.team_memberships.all():
+    for tm in user.access_teams:
         teams_by_workspace[tm.team.workspace_id].append(
             {
                 "teamName": tm.team.name,
@@ -389,7 +389,7 @@ def render_permissions(user: DashboardUser, *, nested: bool = True) -> dict:
             }
         )
     app_groups = []
-    for membership in user.workspace_memberships.all():
+    for membership in user.access_workspaces:
         entry = {
             "appGroupName": membership.workspace.name,
             "appGroupId": membership.workspace.public_id,
@@ -400,7 +400,7 @@ def render_permissions(user: DashboardUser, *, nested: bool = True) -> dict:
                 entry["appGroupPermissionSets"] = [_permission_set(membership.permission_set)]
             entry["team"] = teams_by_workspace.get(membership.workspace_id, [])
         app_groups.append(entry)
-    roles = [a.role for a in user.role_assignments.all()]
+    roles = [a.role for a in user.access_roles]
     return {
         "companyPermissions": list(user.company_permissions),
         "roles": [
@@ -413,7 +413,7 @@ def render_permissions(user: DashboardUser, *, nested: bool = True) -> dict:
 
 def _render_role(role) -> dict:
     by_workspace: dict[int, dict] = {}
-    for pset in role.permission_sets.all():
+    for pset in role.access_permission_sets:
         group = by_workspace.setdefault(
             pset.workspace_id,
             {
@@ -485,11 +485,11 @@ def render_user(
 
 
 def _has_default_access(user: DashboardUser, default_workspace_id: int | None) -> bool:
-    memberships = user.workspace_memberships.all()
+    memberships = user.access_workspaces
     return (
         not user.company_permissions
-        and not user.role_assignments.all()
-        and not user.team_memberships.all()
+        and not user.access_roles
+        and not user.access_teams
         and len(memberships) == 1
         and memberships[0].workspace_id == default_workspace_id
         and not memberships[0].permissions

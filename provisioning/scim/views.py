@@ -117,8 +117,8 @@ class UserViewMixin:
             default_workspace_id=self.integration.default_workspace_id,
         )
 
-    def get_user(self, public_id: str) -> DashboardUser:
-        user = selectors.user_get_for_company(company=self.company, public_id=public_id)
+    def get_user(self, public_id: str, *, lock: bool = False) -> DashboardUser:
+        user = selectors.user_get_for_company(company=self.company, public_id=public_id, lock=lock)
         if user is None:  # another company's user is just as missing
             raise not_found("User not found")
         return user
@@ -202,13 +202,12 @@ class UserDetailView(UserViewMixin, ScimView):
         if access is not None:
             access = serializers.with_default_workspace(access, self.integration.default_workspace)
         services.user_update(user=user, profile=parsed.profile, access=access)
-        return self.user_response(self.reload(user))
+        # Only new memberships need a fresh read; the profile was changed on this object.
+        return self.user_response(self.reload(user) if access is not None else user)
 
     def get_locked_user(self, public_id: str) -> DashboardUser:
         """The user, locked until the transaction ends, after checking `If-Match`."""
-        user = self.get_user(public_id)
-        locked = selectors.users_for_company(self.company).select_for_update().get(pk=user.pk)
-        user.updated_at = locked.updated_at
+        user = self.get_user(public_id, lock=True)
         listing.check_if_match(
             self.request.headers.get("If-Match"), serializers.version_of(user.updated_at)
         )
@@ -237,7 +236,17 @@ class UserDetailView(UserViewMixin, ScimView):
 
     @transaction.atomic
     def delete(self, request: Request, public_id: str) -> Response:
-        services.user_delete(user=self.get_locked_user(public_id))
+        user = selectors.users_for_company(self.company).select_for_update()
+        user = user.filter(public_id=public_id).only(
+            "pk", "company", "updated_at", "company_permissions"
+        )
+        user = next(iter(user), None)
+        if user is None:
+            raise not_found("User not found")
+        listing.check_if_match(
+            request.headers.get("If-Match"), serializers.version_of(user.updated_at)
+        )
+        services.user_delete(user=user)
         return Response(status=204)
 
 
