@@ -83,6 +83,17 @@ def role_entry(role: Role) -> dict:
     }
 
 
+def _without_unassigned(doc: dict) -> dict:
+    """RFC 7643 §2.5: unassigned attributes ("", None, [], {}) are left out; `permissions` stays."""
+    cleaned = {}
+    for key, value in doc.items():
+        if isinstance(value, dict) and key != "permissions":
+            value = _without_unassigned(value)
+        if value not in ("", None, [], {}) or key == "permissions":
+            cleaned[key] = value
+    return cleaned
+
+
 def expected_user(
     user: DashboardUser,
     *,
@@ -90,23 +101,25 @@ def expected_user(
     roles: tuple[Role, ...] = (),
     **overrides: Any,
 ) -> dict:
-    """The full User document for `user`'s content, with `overrides` replacing top-level keys
-    (an override of `None` drops the key). Server-assigned meta is read from the database."""
+    """The full User document, in the Braze shape a `custom` integration (the `scim` fixture)
+    gets: dashboard attributes at the top level. `overrides` replace top-level keys; an override
+    of `None` drops the key. Server-assigned meta is read from the database."""
     stored = DashboardUser.objects.get(pk=user.pk)
     full_name = f"{user.given_name} {user.family_name}".strip()
     doc: dict[str, Any] = {
-        "schemas": [USER, DASHBOARD],
+        "schemas": [USER],
         "id": stored.public_id,
+        "externalId": user.external_id,
         "userName": user.email,
         "name": {
             "givenName": user.given_name,
             "familyName": user.family_name,
             "formatted": full_name,
         },
-        "displayName": full_name or user.email,
+        "displayName": full_name,
         "emails": [{"value": user.email, "type": "work", "primary": True}],
         "active": user.is_active,
-        "department": user.department or None,
+        "department": user.department,
         "createdAt": braze(stored.created_at),
         "lastSignInAt": braze(stored.last_sign_in_at),
         "permissions": {
@@ -114,7 +127,6 @@ def expected_user(
             "roles": [role_entry(r) for r in roles],
             "appGroup": [app_group(w) for w in workspaces],
         },
-        "externalId": user.external_id or None,
         "meta": {
             "resourceType": "User",
             "created": iso(stored.created_at),
@@ -124,7 +136,7 @@ def expected_user(
         },
     }
     doc.update(overrides)
-    return {k: v for k, v in doc.items() if v is not None}
+    return _without_unassigned({k: v for k, v in doc.items() if v is not None})
 
 
 def expected_group(role: Role, members: tuple[DashboardUser, ...] | None = (), **overrides) -> dict:
@@ -140,7 +152,6 @@ def expected_group(role: Role, members: tuple[DashboardUser, ...] | None = (), *
         doc["members"] = [
             {
                 "value": m.public_id,
-                "display": m.email,
                 "type": "User",
                 "$ref": user_url(m.public_id),
             }

