@@ -10,7 +10,7 @@ import secrets
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models import Value
+from django.db.models import F, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -140,7 +140,10 @@ class Role(models.Model):
         verbose_name_plural = _("roles")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "name"], name="role_name_unique_per_company")
+            # Case-insensitive, like the `displayName eq` lookups IdPs find their groups with.
+            models.UniqueConstraint(
+                F("company"), Lower("name"), name="role_name_ci_unique_per_company"
+            )
         ]
 
     def __str__(self) -> str:

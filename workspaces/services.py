@@ -294,6 +294,9 @@ def role_update(*, role: Role, name: str | None = None, external_id: str | None 
         setattr(role, field_name, wanted[field_name])
     role.updated_at = timezone.now()
     _save_role(role, [*changed, "updated_at"])
+    if "name" in changed:  # members' documents show the role's name
+        member_ids = role.assignments.values_list("user_id", flat=True)
+        DashboardUser.objects.filter(pk__in=member_ids).update(updated_at=role.updated_at)
     return role
 
 

@@ -82,43 +82,69 @@ def _names(params, key: str) -> list[str]:
     return [name.strip() for name in str(raw).split(",") if name.strip()]
 
 
-def _short(name: str, doc: dict) -> str:
-    """Strip a schema URN prefix naming the core or an extension schema, keep the rest."""
-    for schema in doc.get("schemas", []):
-        if name.lower().startswith(schema.lower() + ":"):
-            return name[len(schema) + 1 :]
-    return name
-
-
 def _find_key(doc: dict, name: str) -> str | None:
     return next((k for k in doc if k.lower() == name.lower()), None)
 
 
-def select_attributes(doc: dict, params) -> dict:
-    """Apply `attributes` / `excludedAttributes` (mutually exclusive, RFC 7644 §3.4.2.5)."""
-    wanted, excluded = _names(params, "attributes"), _names(params, "excludedAttributes")
-    if wanted and excluded:
+def _locate(name: str, doc: dict) -> tuple[dict, str]:
+    """Where an attribute name points: (the dict holding it, the path inside that dict).
+
+    `urn:...:core:2.0:User:name.givenName` -> (doc, "name.givenName");
+    `urn:...:enterprise:2.0:User:employeeNumber` -> (doc[urn], "employeeNumber");
+    `urn:...:enterprise:2.0:User` (a whole extension) -> (doc, urn).
+    """
+    lowered = name.lower()
+    for schema in doc.get("schemas", []):
+        if lowered == schema.lower():
+            return doc, schema
+        if lowered.startswith(schema.lower() + ":"):
+            rest = name[len(schema) + 1 :]
+            container = doc.get(schema)
+            return (container, rest) if isinstance(container, dict) else (doc, rest)
+    return doc, name
+
+
+def check_attribute_params(params) -> None:
+    """`attributes` and `excludedAttributes` are mutually exclusive (RFC 7644 §3.4.2.5)."""
+    if _names(params, "attributes") and _names(params, "excludedAttributes"):
         raise bad_request("Use either 'attributes' or 'excludedAttributes', not both.")
+
+
+def select_attributes(doc: dict, params) -> dict:
+    """Apply `attributes` / `excludedAttributes` to one resource document."""
+    check_attribute_params(params)
+    wanted, excluded = _names(params, "attributes"), _names(params, "excludedAttributes")
     if wanted:
         result = {k: v for k, v in doc.items() if k in ALWAYS_RETURNED}
         for name in wanted:
-            _copy_path(doc, result, _short(name, doc))
-        return result
-    result = dict(doc)
+            source, path = _locate(name, doc)
+            if source is doc:
+                _copy_path(doc, result, path)
+            else:
+                urn = next(k for k, v in doc.items() if v is source)
+                _copy_path(source, result.setdefault(urn, {}), path)
+        return {k: v for k, v in result.items() if v != {}}
+    result = {k: (dict(v) if isinstance(v, dict) else v) for k, v in doc.items()}
     for name in excluded:
-        head, _, sub = _short(name, doc).partition(".")
-        key = _find_key(result, head)
-        if key is None or key in ALWAYS_RETURNED:
-            continue
-        if sub and isinstance(result[key], dict):
-            result[key] = {k: v for k, v in result[key].items() if k.lower() != sub.lower()}
-        elif not sub:
-            del result[key]
+        source, path = _locate(name, doc)
+        target = result if source is doc else result[next(k for k, v in doc.items() if v is source)]
+        _remove_path(target, path)
     return result
 
 
+def _remove_path(target: dict, name: str) -> None:
+    head, _, sub = name.partition(".") if not name.lower().startswith("urn:") else (name, "", "")
+    key = _find_key(target, head)
+    if key is None or key in ALWAYS_RETURNED:
+        return
+    if sub and isinstance(target[key], dict):
+        target[key] = {k: v for k, v in target[key].items() if k.lower() != sub.lower()}
+    elif not sub:
+        del target[key]
+
+
 def _copy_path(source: dict, target: dict, name: str) -> None:
-    head, _, sub = name.partition(".")
+    head, _, sub = name.partition(".") if not name.lower().startswith("urn:") else (name, "", "")
     key = _find_key(source, head)
     if key is None:
         return

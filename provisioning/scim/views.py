@@ -76,6 +76,10 @@ class ScimView(APIView):
             _log_request(request, integration, response.status_code, started)
         return response
 
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)  # the gate
+        listing.check_attribute_params(request.query_params)
+
     def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         rate = getattr(request._request, "scim_rate", None)

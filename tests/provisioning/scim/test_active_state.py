@@ -15,11 +15,6 @@ from workspaces.models import DashboardUser
 PASSWORD = "Analytical-Engine-1843"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ada(scim) -> DashboardUser:
     body = new_user_body(password=PASSWORD, externalId="ext-ada", title="Countess")

@@ -25,11 +25,6 @@ from workspaces.models import DashboardUser
 UTC = dt.UTC
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def people(company) -> dict[str, DashboardUser]:
     """Three users of `company` (and one of another company that no filter may ever return)."""
@@ -333,11 +328,6 @@ def test_attributes_accepts_urn_qualified_core_names(scim, people):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: listing._short/_copy_path split an extension URN on the '.' of '2.0' and look "
-    "extension attributes up at the top level, so extension attributes are never selected",
-)
 @pytest.mark.parametrize(
     "attributes",
     [
@@ -357,11 +347,6 @@ def test_attributes_accepts_the_enterprise_extension(scim, people, attributes):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: listing.select_attributes cannot exclude an extension by its URN (the URN is "
-    "split on the '.' of '2.0')",
-)
 def test_excluded_attributes_drops_the_enterprise_extension(scim, people):
     grace = people["grace"]
 
@@ -394,11 +379,6 @@ def test_attributes_and_excluded_attributes_together_are_400(scim, people):
     assert (response.status_code, response.json()) == (400, error(400, "invalidValue"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: listing.select_attributes only runs per resource, so with no results the "
-    "attributes/excludedAttributes conflict is never checked and the answer is 200",
-)
 def test_attributes_and_excluded_attributes_together_are_400_even_with_no_results(scim, people):
     response = scim.get(
         "Users",

@@ -20,11 +20,6 @@ from workspaces import selectors
 from workspaces.models import DashboardUser, Role
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def users(company) -> list[DashboardUser]:
     return [UserFactory(company=company, email=f"user{i}@example.com") for i in range(3)]
@@ -472,3 +467,10 @@ def test_a_group_member_list_costs_the_same_for_3_and_30_members(
         response = scim.get(f"Groups/{role.public_id}")
 
     assert len(response.json()["members"]) == 30
+
+
+def test_group_names_are_unique_per_company_ignoring_case(scim):
+    assert scim.post("Groups", group_body("Engineering", [])).status_code == 201
+    response = scim.post("Groups", group_body("ENGINEERING", []))
+    assert response.status_code == 409
+    assert response.json()["scimType"] == "uniqueness"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from tests.provisioning.scim.documents import (
     ENTERPRISE,
     GROUP,
@@ -22,11 +20,6 @@ OKTA = {"HTTP_USER_AGENT": "Okta SCIM Client 1.0.0"}
 ENTRA = {"HTTP_ADSCIMVERSION": "6.0"}
 ENTRA_TYPE = "application/scim+json; charset=utf-8"
 ADSCIM_GROUP = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def okta_patch(scim, url: str, *operations: dict):
