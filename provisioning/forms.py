@@ -50,8 +50,8 @@ class ScimSettingsForm(forms.Form):
         label=FIELD_LABELS["service_origin"],
         max_length=255,
         help_text=_(
-            "Where your SCIM requests come from. Every request must send it in the "
-            "X-Request-Origin header."
+            "Where your SCIM requests come from, sent in the X-Request-Origin header. Custom "
+            "clients must send it with every request."
         ),
         error_messages={"required": _("Enter the service origin of your SCIM requests.")},
         widget=forms.TextInput(
