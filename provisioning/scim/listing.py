@@ -36,7 +36,7 @@ def _integer(params, name: str, default: int) -> int:
 
 @dataclass
 class Page:
-    queryset: QuerySet
+    rows: list
     total: int
     start_index: int
 
@@ -61,16 +61,34 @@ def paginate(
     # RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0.
     start = min(max(_integer(params, "startIndex", 1), 1), MAX_START_INDEX)
     count = min(max(_integer(params, "count", DEFAULT_COUNT), 0), MAX_COUNT)
+    sort_order = str(params.get("sortOrder") or "ascending").lower()
+    if sort_order not in ("ascending", "descending"):
+        raise bad_request("'sortOrder' must be ascending or descending.")
     order = ["pk"]
     if params.get("sortBy"):
         field = sort_field(params["sortBy"], sort_attributes, core_schema, extensions)
-        descending = str(params.get("sortOrder", "ascending")).lower() == "descending"
+        descending = sort_order == "descending"
         order = [f"-{field}" if descending else field, "-pk" if descending else "pk"]
-    elif str(params.get("sortOrder", "ascending")).lower() not in ("ascending", "descending"):
-        raise bad_request("'sortOrder' must be ascending or descending.")
-    total = queryset.count()
-    page = queryset.order_by(*order)[start - 1 : start - 1 + count] if count else queryset.none()
-    return Page(queryset=page, total=total, start_index=start)
+    rows = _page_rows(queryset, order, start, count)
+    # A short page that isn't empty (or is the first) already says how many there are: the
+    # usual `userName eq` lookup needs no COUNT(*).
+    if len(rows) < count and (rows or start == 1):
+        total = start - 1 + len(rows)
+    else:
+        total = queryset.count()
+    return Page(rows=rows, total=total, start_index=start)
+
+
+def _page_rows(queryset: QuerySet, order: list[str], start: int, count: int) -> list:
+    if not count:
+        return []
+    ordered = queryset.order_by(*order)
+    if start == 1:
+        return list(ordered[:count])
+    # Far pages: find the ids first (an index-only walk), then fetch just those rows, rather
+    # than dragging every skipped row through OFFSET.
+    ids = list(ordered.values_list("pk", flat=True)[start - 1 : start - 1 + count])
+    return list(queryset.filter(pk__in=ids).order_by(*order)) if ids else []
 
 
 def _names(params, key: str) -> list[str]:

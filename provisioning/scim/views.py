@@ -150,14 +150,13 @@ class UsersView(UserViewMixin, ScimView):
         if params.get("filter"):
             queryset = queryset.filter(filters.user_filter(params["filter"]))
         page = listing.paginate(
-            queryset,
+            selectors.users_with_access(queryset),
             params,
             sort_attributes=filters.USER_FILTER_ATTRIBUTES,
             core_schema=serializers.USER_SCHEMA,
             extensions=filters.USER_EXTENSIONS,
         )
-        users = selectors.users_with_access(page.queryset)
-        return Response(page.envelope([self.user_document(u) for u in users], params))
+        return Response(page.envelope([self.user_document(u) for u in page.rows], params))
 
     def post(self, request: Request) -> Response:
         parsed = serializers.parse_user(self.body(), company=self.company)
@@ -323,8 +322,7 @@ class GroupsView(GroupViewMixin, ScimView):
             sort_attributes=filters.GROUP_FILTER_ATTRIBUTES,
             core_schema=GROUP_SCHEMA,
         )
-        roles = list(page.queryset)
-        documents = self.group_documents(roles, params)
+        documents = self.group_documents(page.rows, params)
         return Response(page.envelope(documents, {}))
 
     @transaction.atomic

@@ -487,3 +487,22 @@ def test_the_rfc_shape_shows_permissions_that_differ_from_the_default(idp_scim, 
             }
         ],
     }
+
+
+@pytest.mark.parametrize(
+    ("start", "count", "expected_emails"),
+    [(1, 10, 4), (3, 10, 2), (4, 1, 1), (9, 5, 0), (1, 4, 4), (2, 2, 2)],
+)
+def test_total_results_is_right_on_short_full_and_empty_pages(
+    scim, company, start, count, expected_emails
+):
+    for i in range(4):
+        UserFactory(company=company, email=f"page{i}@example.com")
+    body = scim.get("Users", {"startIndex": start, "count": count}).json()
+    assert body["totalResults"] == 4
+    assert body["itemsPerPage"] == len(body["Resources"]) == expected_emails
+
+
+def test_a_bad_sort_order_is_400_even_with_sort_by(scim):
+    response = scim.get("Users", {"sortBy": "userName", "sortOrder": "sideways"})
+    assert response.status_code == 400
