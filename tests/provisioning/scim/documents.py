@@ -46,13 +46,32 @@ def group_url(public_id: str) -> str:
     return f"{BASE}/Groups/{public_id}"
 
 
-def app_group(workspace: Workspace, permissions: list[str] | None = None) -> dict:
-    return {
+def app_group(
+    workspace: Workspace,
+    permissions: list[str] | None = None,
+    *,
+    teams: tuple = (),
+    permission_set=None,
+) -> dict:
+    """One `permissions.appGroup` entry; `teams` holds (team, team permissions) pairs."""
+    entry: dict[str, Any] = {
         "appGroupName": workspace.name,
         "appGroupId": workspace.public_id,
         "appGroupPermissions": permissions or [],
-        "team": [],
     }
+    if permission_set is not None:
+        entry["appGroupPermissionSets"] = [
+            {
+                "appGroupPermissionSetName": permission_set.name,
+                "appGroupPermissionSetId": permission_set.public_id,
+                "permissions": list(permission_set.permissions),
+            }
+        ]
+    entry["team"] = [
+        {"teamName": team.name, "teamId": team.public_id, "teamPermissions": list(perms)}
+        for team, perms in teams
+    ]
+    return entry
 
 
 def role_entry(role: Role) -> dict:
@@ -139,6 +158,23 @@ def expected_user(
     return _without_unassigned({k: v for k, v in doc.items() if v is not None})
 
 
+def rfc_user(braze_document: dict, *, permissions_shown: bool = False) -> dict:
+    """The same user as an identity-provider integration sees it (RFC 7643 shape): dashboard
+    attributes under their extension URN, no Braze dates, and `permissions` only when it is
+    more than the default access."""
+    doc = dict(braze_document)
+    dashboard = {"department": doc.pop("department", None)}
+    permissions = doc.pop("permissions")
+    if permissions_shown:
+        dashboard["permissions"] = permissions
+    doc.pop("createdAt"), doc.pop("lastSignInAt")
+    dashboard = {k: v for k, v in dashboard.items() if v is not None}
+    if dashboard:
+        doc["schemas"] = [*doc["schemas"], DASHBOARD]
+        doc[DASHBOARD] = dashboard
+    return doc
+
+
 def expected_group(role: Role, members: tuple[DashboardUser, ...] | None = (), **overrides) -> dict:
     """The full Group document; `members=None` for a document without the attribute."""
     stored = Role.objects.get(pk=role.pk)
@@ -178,8 +214,8 @@ def list_response(resources: list[dict], *, total: int | None = None, start: int
     }
 
 
-def error(status: int, scim_type: str | None = None) -> dict:
-    body = {"schemas": [ERROR], "status": str(status), "detail": ANY}
+def error(status: int, scim_type: str | None = None, *, detail: Any = ANY) -> dict:
+    body = {"schemas": [ERROR], "status": str(status), "detail": detail}
     if scim_type:
         body["scimType"] = scim_type
     return body

@@ -9,7 +9,7 @@ from django.utils import timezone
 from provisioning.models import DailyRequestCount, RequestLogEntry, ScimIntegration
 from provisioning.services import scim_token_issue
 from tests.provisioning.scim.conftest import ScimClient, make_integration, new_user_body
-from tests.provisioning.scim.expected import error
+from tests.provisioning.scim.documents import error
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def assert_401(response, detail: str) -> None:
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
-    assert response.json() == error(401, detail)
+    assert response.json() == error(401, detail=detail)
 
 
 def test_a_missing_token_is_401_with_www_authenticate(scim):
