@@ -297,7 +297,9 @@ class GroupViewMixin:
         (doc,) = self.group_documents([role], self.request.query_params)
         headers = {"ETag": serializers.version_of(role.updated_at)}
         if status == 201:
-            headers["Location"] = doc["meta"]["location"]
+            # Not from `doc`: `attributes`/`excludedAttributes` may have left `meta` out of it
+            # (a 500 found by schemathesis).
+            headers["Location"] = self.absolute("scim:group-detail", role.public_id)
         return Response(doc, status=status, headers=headers)
 
     def resolve_members(self, public_ids: list[str]) -> set[int]:
