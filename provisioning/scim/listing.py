@@ -91,7 +91,8 @@ def _page_rows(queryset: QuerySet, order: list[str], start: int, count: int) -> 
     return list(queryset.filter(pk__in=ids).order_by(*order)) if ids else []
 
 
-def _names(params, key: str) -> list[str]:
+def attribute_names(params, key: str) -> list[str]:
+    """`attributes` / `excludedAttributes` as a list, from a query string or a SearchRequest."""
     raw = params.get(key)
     if not raw:
         return []
@@ -124,14 +125,17 @@ def _locate(name: str, doc: dict) -> tuple[dict, str]:
 
 def check_attribute_params(params) -> None:
     """`attributes` and `excludedAttributes` are mutually exclusive (RFC 7644 §3.4.2.5)."""
-    if _names(params, "attributes") and _names(params, "excludedAttributes"):
+    if attribute_names(params, "attributes") and attribute_names(params, "excludedAttributes"):
         raise bad_request("Use either 'attributes' or 'excludedAttributes', not both.")
 
 
 def select_attributes(doc: dict, params) -> dict:
     """Apply `attributes` / `excludedAttributes` to one resource document."""
     check_attribute_params(params)
-    wanted, excluded = _names(params, "attributes"), _names(params, "excludedAttributes")
+    wanted, excluded = (
+        attribute_names(params, "attributes"),
+        attribute_names(params, "excludedAttributes"),
+    )
     if wanted:
         result = {k: v for k, v in doc.items() if k in ALWAYS_RETURNED}
         for name in wanted:

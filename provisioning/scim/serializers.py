@@ -38,6 +38,7 @@ USER_ATTRIBUTES = {
         "profileUrl", "title", "userType", "preferredLanguage", "locale", "timezone", "active",
         "password", "emails", "phoneNumbers", "addresses", "department", "permissions", "meta",
         "groups", "roles", "ims", "photos", "entitlements", "x509Certificates",
+        "createdAt", "lastSignInAt",
     ]
 }  # fmt: skip
 NAME_ATTRIBUTES = {
@@ -61,7 +62,6 @@ STORED_CORE_ATTRIBUTES = (
     "timezone", "emails", "phoneNumbers", "addresses",
 )  # fmt: skip
 NAME_EXTRA = ("formatted", "middleName", "honorificPrefix", "honorificSuffix")
-READ_ONLY = ("id", "meta", "groups", "roles", "ims", "photos", "entitlements", "x509Certificates")
 MAX_STRING = 255
 
 
@@ -78,15 +78,14 @@ class UserInput:
 
 
 def _string(value: Any, attribute: str, *, required: bool = False, limit: int = MAX_STRING) -> str:
-    if value is None:
-        if required:
-            raise bad_request(f"'{attribute}' is required.", "invalidValue")
-        return ""
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         raise bad_request(f"'{attribute}' must be a string.")
-    if len(value) > limit:
+    if value is not None and len(value) > limit:
         raise bad_request(f"'{attribute}' is longer than {limit} characters.")
-    return value.strip()
+    text = (value or "").strip()
+    if required and not text:
+        raise bad_request(f"'{attribute}' is required.", "invalidValue")
+    return text
 
 
 def _list(value: Any, attribute: str) -> list:
@@ -176,14 +175,26 @@ def parse_user(data: Any, *, company: Company) -> UserInput:
     return UserInput(email=email, profile=profile, access=access, password=password or None)
 
 
+# Sub-attributes of the multi-valued attributes we keep (RFC 7643 §4.1.2), with their types.
+MULTI_VALUED_SUB_ATTRIBUTES: dict[str, type | tuple[type, ...]] = {
+    "value": str, "display": str, "type": str, "primary": bool, "formatted": str,
+    "streetAddress": str, "locality": str, "region": str, "postalCode": str, "country": str,
+}  # fmt: skip
+SIMPLE_STORED = tuple(
+    a for a in STORED_CORE_ATTRIBUTES if a not in ("emails", "phoneNumbers", "addresses")
+)
+
+
 def _directory_attributes(doc: dict, name: dict) -> dict:
-    stored = {key: doc[key] for key in STORED_CORE_ATTRIBUTES if doc.get(key) not in (None, "")}
-    for key in ("displayName", "nickName", "title", "userType", "locale", "timezone"):
-        if key in stored:
-            stored[key] = _string(stored[key], key)
+    """What an IdP sends that the dashboard doesn't use, checked so it is returned as valid
+    SCIM (strings are strings, `primary` is a boolean) and stored as sent."""
+    stored: dict[str, Any] = {}
+    for key in SIMPLE_STORED:
+        if doc.get(key) not in (None, ""):
+            stored[key] = _string(doc[key], key)
     for key in ("emails", "phoneNumbers", "addresses"):
-        if key in stored and not all(isinstance(i, dict) for i in _list(stored[key], key)):
-            raise bad_request(f"'{key}' must be an array of objects.")
+        if key in doc and doc[key] is not None:
+            stored[key] = [_multi_value(item, key) for item in _list(doc[key], key)]
     extra_name = {k: _string(name[k], f"name.{k}") for k in NAME_EXTRA if name.get(k)}
     if extra_name:
         stored["name"] = extra_name
@@ -191,6 +202,21 @@ def _directory_attributes(doc: dict, name: dict) -> dict:
     if enterprise:
         stored["enterprise"] = enterprise
     return stored
+
+
+def _multi_value(item: Any, attribute: str) -> dict:
+    entry = idp_quirks.canonical_keys(
+        _object(item, f"{attribute}[]"), {k.lower(): k for k in MULTI_VALUED_SUB_ATTRIBUTES}
+    )
+    for key, value in entry.items():
+        expected = MULTI_VALUED_SUB_ATTRIBUTES.get(key)
+        if expected is None:
+            raise bad_request(f"Unknown sub-attribute {attribute}.{key}.", "invalidSyntax")
+        if key == "primary":
+            entry[key] = idp_quirks.boolean_from_string(value, f"{attribute}.primary")
+        elif not isinstance(value, expected) or len(value) > MAX_STRING:
+            raise bad_request(f"'{attribute}.{key}' must be a string of at most {MAX_STRING}.")
+    return entry
 
 
 def _enterprise(value: Any) -> dict:

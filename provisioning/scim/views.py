@@ -258,15 +258,13 @@ class UserDetailView(UserViewMixin, ScimView):
 
 
 def _wants_members(params) -> bool:
-    names = [n.strip().lower() for n in str(params.get("attributes") or "").split(",") if n.strip()]
-    excluded = [
-        n.strip().lower()
-        for n in str(params.get("excludedAttributes") or "").split(",")
-        if n.strip()
-    ]
+    """Members are fetched only when the response shows them (`excludedAttributes=members` is
+    how Entra asks for a group without its possibly thousands of members)."""
     member_names = {"members", f"{GROUP_SCHEMA.lower()}:members"}
-    if names:
-        return any(n.split(".")[0] in member_names for n in names)
+    wanted = [n.lower().split(".")[0] for n in listing.attribute_names(params, "attributes")]
+    if wanted:
+        return any(n in member_names for n in wanted)
+    excluded = [n.lower() for n in listing.attribute_names(params, "excludedAttributes")]
     return not any(n in member_names for n in excluded)
 
 

@@ -474,3 +474,20 @@ def test_group_names_are_unique_per_company_ignoring_case(scim):
     response = scim.post("Groups", group_body("ENGINEERING", []))
     assert response.status_code == 409
     assert response.json()["scimType"] == "uniqueness"
+
+
+def test_a_blank_display_name_is_refused(scim):
+    response = scim.post("Groups", group_body("   ", []))
+    assert response.status_code == 400
+    assert not Role.objects.filter(name="").exists()
+
+
+def test_a_search_request_asking_for_members_as_a_list_gets_them(scim, company, users):
+    scim.post("Groups", group_body("Analysts", users[:2]))
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "attributes": ["displayName", "members"],
+    }
+    response = scim.post("Groups/.search", body)
+    (group,) = response.json()["Resources"]
+    assert len(group["members"]) == 2

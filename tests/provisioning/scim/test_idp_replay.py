@@ -423,5 +423,6 @@ def test_entra_postman_pascal_case_user_and_group(scim, workspace):
         "schemas": [USER, ENTERPRISE],
         "id": user_id,
         "userName": "UPPER@contoso.example",
-        "emails": [{"Primary": True, "type": "work", "value": "UPPER@contoso.example"}],
+        # Sub-attribute names are case-insensitive too: stored and returned canonically.
+        "emails": [{"primary": True, "type": "work", "value": "UPPER@contoso.example"}],
     }

@@ -515,3 +515,40 @@ def test_total_results_is_right_on_short_full_and_empty_pages(
 def test_a_bad_sort_order_is_400_even_with_sort_by(scim):
     response = scim.get("Users", {"sortBy": "userName", "sortOrder": "sideways"})
     assert response.status_code == 400
+
+
+def test_a_put_of_the_document_just_read_is_accepted(scim, workspace):
+    """RFC 7644 §3.5.1: read-only attributes in a PUT are ignored, so GET-modify-PUT works."""
+    created = scim.post("Users", new_user_body()).json()
+    document = scim.get(f"Users/{created['id']}").json()
+    document["name"]["givenName"] = "Augusta"
+    response = scim.put(f"Users/{created['id']}", document)
+    assert response.status_code == 200, response.json()
+    assert response.json()["name"]["givenName"] == "Augusta"
+    assert response.json()["permissions"] == created["permissions"]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"profileUrl": 123},
+        {"preferredLanguage": ["de"]},
+        {"emails": [{"value": 5}]},
+        {"emails": [{"value": "a@example.com", "primary": "maybe"}]},
+        {"phoneNumbers": [{"value": "+1 555", "colour": "red"}]},
+        {"addresses": "Main Street"},
+    ],
+)
+def test_stored_directory_attributes_must_have_scim_types(scim, workspace, extra):
+    response = scim.post("Users", new_user_body(**extra))
+    assert response.status_code == 400
+    assert not DashboardUser.objects.exists()
+
+
+def test_entra_string_booleans_in_emails_are_accepted(scim, workspace):
+    body = new_user_body(emails=[{"value": "ada@example.com", "type": "work", "primary": "True"}])
+    response = scim.post("Users", body)
+    assert response.status_code == 201
+    assert response.json()["emails"] == [
+        {"value": "ada@example.com", "type": "work", "primary": True}
+    ]
