@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed messages bench compliance clean
+.PHONY: run test lint format migrate seed messages bench compliance scale-out clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -38,6 +38,11 @@ messages: $(VENV)/.installed
 # scim2-tester against the app under gunicorn on 127.0.0.1 (scripts/scim_compliance.py).
 compliance: $(VENV)/.installed
 	$(PY) scripts/scim_compliance.py $(COMPLIANCE_ARGS)
+
+# Two gunicorn instances against one fresh PostgreSQL database (scripts/scale_out.py): the daily
+# limit, uniqueness and token resets hold across processes. SCALE_OUT_ARGS="--redis" shares Redis.
+scale-out: $(VENV)/.installed
+	$(PY) scripts/scale_out.py $(SCALE_OUT_ARGS)
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py $(BENCH_ARGS)
