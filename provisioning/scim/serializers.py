@@ -3,7 +3,7 @@
 Input: `parse_user` validates a POST/PUT body (after the IdP quirks are normalised) and resolves
 every workspace, team, role and permission set it names inside the token's company, in one query
 per kind. Output: `render_user` builds the full document from a user fetched with
-`selectors.users_with_access`, without further queries.
+`selectors.load_access`, without further queries.
 """
 
 from __future__ import annotations
@@ -407,7 +407,7 @@ def render_permissions(user: DashboardUser, *, nested: bool = True) -> dict:
     describe (RFC 7643 §2.4): no teams, permission sets or role expansions."""
     teams_by_workspace: dict[int, list[dict]] = defaultdict(list)
     for tm in user.access_teams:
-        teams_by_workspace[tm.team.workspace_id].append(
+        teams_by_workspace[tm.workspace_id].append(
             {
                 "teamName": tm.team.name,
                 "teamId": tm.team.public_id,
@@ -426,20 +426,19 @@ def render_permissions(user: DashboardUser, *, nested: bool = True) -> dict:
                 entry["appGroupPermissionSets"] = [_permission_set(membership.permission_set)]
             entry["team"] = teams_by_workspace.get(membership.workspace_id, [])
         app_groups.append(entry)
-    roles = [a.role for a in user.access_roles]
     return {
         "companyPermissions": list(user.company_permissions),
         "roles": [
-            _render_role(r) if nested else {"roleName": r.name, "roleId": r.public_id}
-            for r in roles
+            _render_role(a) if nested else {"roleName": a.role.name, "roleId": a.role.public_id}
+            for a in user.access_roles
         ],
         "appGroup": app_groups,
     }
 
 
-def _render_role(role) -> dict:
+def _render_role(access) -> dict:
     by_workspace: dict[int, dict] = {}
-    for pset in role.access_permission_sets:
+    for pset in access.permission_sets:
         group = by_workspace.setdefault(
             pset.workspace_id,
             {
@@ -450,8 +449,8 @@ def _render_role(role) -> dict:
         )
         group["appGroupPermissionSets"].append(_permission_set(pset))
     return {
-        "roleName": role.name,
-        "roleId": role.public_id,
+        "roleName": access.role.name,
+        "roleId": access.role.public_id,
         "appGroup": list(by_workspace.values()),
     }
 
@@ -519,7 +518,7 @@ def _has_default_access(user: DashboardUser, default_workspace_id: int | None) -
         and len(memberships) == 1
         and memberships[0].workspace_id == default_workspace_id
         and not memberships[0].permissions
-        and memberships[0].permission_set_id is None
+        and memberships[0].permission_set is None
     )
 
 

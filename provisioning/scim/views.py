@@ -150,13 +150,14 @@ class UsersView(UserViewMixin, ScimView):
         if params.get("filter"):
             queryset = queryset.filter(filters.user_filter(params["filter"]))
         page = listing.paginate(
-            selectors.users_with_access(queryset),
+            queryset,
             params,
             sort_attributes=filters.USER_FILTER_ATTRIBUTES,
             core_schema=serializers.USER_SCHEMA,
             extensions=filters.USER_EXTENSIONS,
         )
-        return Response(page.envelope([self.user_document(u) for u in page.rows], params))
+        users = selectors.load_access(page.rows)
+        return Response(page.envelope([self.user_document(u) for u in users], params))
 
     def post(self, request: Request) -> Response:
         parsed = serializers.parse_user(self.body(), company=self.company)
