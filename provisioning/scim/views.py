@@ -68,6 +68,14 @@ class ScimView(APIView):
     def absolute(self, name: str, *args: str) -> str:
         return self.request.build_absolute_uri(reverse(name, args=args))
 
+    def resource_url(self, collection: str, public_id: str) -> str:
+        """`https://host/scim/v2/Users/<id>`: the collection's URL is reversed once per request,
+        not once per resource (a page of 100 spent 8 ms in reverse())."""
+        bases = self.__dict__.setdefault("_collection_urls", {})
+        if collection not in bases:
+            bases[collection] = self.absolute(f"scim:{collection}").rstrip("/")
+        return f"{bases[collection]}/{public_id}"
+
     def dispatch(self, request, *args, **kwargs):
         started = time.monotonic()
         response = super().dispatch(request, *args, **kwargs)
@@ -111,7 +119,7 @@ def _log_request(request, integration: ScimIntegration, status: int, started: fl
 
 class UserViewMixin:
     def user_location(self, user: DashboardUser) -> str:
-        return self.absolute("scim:user-detail", user.public_id)
+        return self.resource_url("users", user.public_id)
 
     def user_document(self, user: DashboardUser) -> dict:
         return serializers.render_user(
@@ -283,9 +291,9 @@ class GroupViewMixin:
             listing.select_attributes(
                 serializers.render_group(
                     role,
-                    location=self.absolute("scim:group-detail", role.public_id),
+                    location=self.resource_url("groups", role.public_id),
                     members=members.get(role.pk),
-                    member_url=lambda pk: self.absolute("scim:user-detail", pk),
+                    member_url=lambda pk: self.resource_url("users", pk),
                 ),
                 params,
             )
