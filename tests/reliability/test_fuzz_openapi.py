@@ -20,6 +20,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -52,6 +54,18 @@ schema.config.phases.coverage.enabled = HEAVY
 def scim_token(company, workspace, settings) -> str:
     settings.ALLOWED_HOSTS = ["localhost"]  # schemathesis's WSGI client sends Host: localhost
     return make_integration(company, workspace)[1]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
+    """What Django's test Client does around each request: schemathesis calls the WSGI app
+    directly, whose request_started/finished handlers would close the connection holding the
+    test's transaction (on PostgreSQL; SQLite's in-memory database is never closed)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture
