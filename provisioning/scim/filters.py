@@ -73,8 +73,7 @@ class Attribute:
 # `not (emails.type eq "work")` would have matched every row instead of none.
 MATCH_ALL = Q(pk__isnull=False)
 
-STRING_LOOKUPS = {"co": "contains", "sw": "startswith", "ew": "endswith"}
-LOWER_PATTERN_LOOKUPS = {"co": Contains, "sw": StartsWith, "ew": EndsWith}
+PATTERN_LOOKUPS = {"co": Contains, "sw": StartsWith, "ew": EndsWith}
 ORDER_LOOKUPS = {"gt": GreaterThan, "ge": GreaterThanOrEqual, "lt": LessThan, "le": LessThanOrEqual}
 
 
@@ -149,26 +148,27 @@ class QueryVisitor(FilterVisitor[Q]):
             return ~q if op == "ne" else q
         if attribute.kind == "boolean":
             raise invalid_filter(f"'{op}' cannot compare the boolean {name}.")
-        if op in STRING_LOOKUPS:
+        if op in PATTERN_LOOKUPS:
             if attribute.kind != "string":
                 raise invalid_filter(f"'{op}' needs a string attribute, not {name}.")
-            if attribute.case_exact or "__" in attribute.field:
-                prefix = "" if attribute.case_exact else "i"
-                return Q(**{f"{attribute.field}__{prefix}{STRING_LOOKUPS[op]}": value})
+            field = _text_field(attribute)
+            if attribute.case_exact:
+                return Q(PATTERN_LOOKUPS[op](field, value))
             # lower(field) LIKE 'value%': what the (company, lower(field) text_pattern_ops)
             # indexes serve on PostgreSQL; Django's istartswith compiles to UPPER(...) instead.
-            return Q(LOWER_PATTERN_LOOKUPS[op](Lower(F(attribute.field)), value.lower()))
+            return Q(PATTERN_LOOKUPS[op](Lower(field), value.lower()))
         if op in ORDER_LOOKUPS:
-            field = _ordered_field(attribute)
+            field = _text_field(attribute)
             if attribute.kind == "string" and not attribute.case_exact:
                 return Q(ORDER_LOOKUPS[op](Lower(field), Lower(Value(value))))
             return Q(ORDER_LOOKUPS[op](field, Value(value)))
         raise invalid_filter(f"Unknown operator {op!r}.")
 
 
-def _ordered_field(attribute: Attribute) -> F | KT:
-    """The column to compare with gt/ge/lt/le. A key inside `directory_attributes` must be read
-    as text: on PostgreSQL `lower(jsonb)` does not exist and jsonb > text fails (a 500)."""
+def _text_field(attribute: Attribute) -> F | KT:
+    """The column to compare as text (co/sw/ew, gt/ge/lt/le). A key inside
+    `directory_attributes` must be read as text: on PostgreSQL `lower(jsonb)` does not exist and
+    jsonb > text fails, and SQLite has no JSON `contains` (each a 500 before)."""
     if attribute.field.startswith("directory_attributes__"):
         return KT(attribute.field)
     return F(attribute.field)

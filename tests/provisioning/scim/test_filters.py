@@ -524,3 +524,21 @@ def test_any_filter_shaped_expression_translates_and_runs(people, expression):
     if q is not None:
         with transaction.atomic():  # a failing query must not poison the next example's
             list(DashboardUser.objects.filter(q).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber co "00"', 2),
+        ('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber sw "1002"', 1),
+        ('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value co ""', 0),
+        ('displayName ew "TESS"', 1),
+    ],
+)
+def test_pattern_operators_work_on_keys_inside_stored_attributes(
+    scim, people, expression, expected
+):
+    """Regression: `co`/`sw`/`ew` on a JSON key raised NotSupportedError on SQLite."""
+    response = scim.get("Users", {"filter": expression})
+    assert response.status_code == 200, response.json()
+    assert response.json()["totalResults"] == expected
