@@ -156,7 +156,6 @@ def _dedupe(items: Iterable, *, key) -> list:
     return list({key(item): item for item in items}.values())
 
 
-@transaction.atomic
 def user_create(
     *,
     company: Company,
@@ -166,6 +165,20 @@ def user_create(
     password: str | None = None,
 ) -> DashboardUser:
     _check_vocabulary(profile, access)
+    try:
+        # One transaction; it is a savepoint only when the caller already has one open, so a
+        # duplicate then leaves the caller's transaction usable for the check below.
+        with transaction.atomic():
+            return _insert_user(company, email, profile, access, password)
+    except IntegrityError:
+        if selectors.user_email_taken(email):
+            raise UserAlreadyExists() from None
+        raise
+
+
+def _insert_user(
+    company: Company, email: str, profile: UserProfile, access: UserAccess, password: str | None
+) -> DashboardUser:
     user = DashboardUser(company=company, email=email)
     user.updated_at = user.created_at
     for name in PROFILE_FIELDS:
@@ -173,14 +186,7 @@ def user_create(
             setattr(user, name, getattr(profile, name))
     user.company_permissions = list(dict.fromkeys(access.company_permissions))
     user.set_password(password) if password else user.set_unusable_password()
-    try:
-        # A savepoint, so a duplicate leaves the outer transaction usable for the caller.
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        if selectors.user_email_taken(email):
-            raise UserAlreadyExists() from None
-        raise
+    user.save()
     _replace_access(user, access, fresh=True)
     return user
 

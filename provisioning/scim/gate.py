@@ -34,11 +34,9 @@ def _integration_for(token: str) -> ScimIntegration | None:
     prefix = tokens.lookup_prefix(token)
     if prefix is None:
         return None
-    integration = (
-        ScimIntegration.objects.select_related("company", "default_workspace")
-        .filter(token_prefix=prefix)
-        .first()
-    )
+    # No ORDER BY (token_prefix is unique); the default workspace loads only on writes.
+    found = ScimIntegration.objects.select_related("company").filter(token_prefix=prefix)[:1]
+    integration = next(iter(found), None)
     if integration is None or not tokens.token_matches(token, integration.token_hash):
         return None
     return integration
