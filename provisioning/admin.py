@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import admin
 
 from provisioning.models import ActivityEvent, RequestLogEntry, ScimIntegration
-from provisioning.tokens import mask
 
 
 @admin.register(ScimIntegration)
@@ -41,7 +40,7 @@ class ScimIntegrationAdmin(admin.ModelAdmin):
 
     @admin.display(description="SCIM token")
     def masked_token(self, obj: ScimIntegration) -> str:
-        return mask(obj.token_prefix, obj.token_last4) if obj.has_token else "—"
+        return obj.masked_token or "—"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

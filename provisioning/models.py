@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from provisioning.tokens import mask
 from workspaces.models import Company, Workspace
 
 
@@ -66,6 +67,11 @@ class ScimIntegration(models.Model):
     @property
     def has_token(self) -> bool:
         return bool(self.token_hash)
+
+    @property
+    def masked_token(self) -> str:
+        """`scim_AbCdEfGh••••••••wxyz`, or "" without a token: all that is ever shown again."""
+        return mask(self.token_prefix or "", self.token_last4) if self.has_token else ""
 
     @property
     def is_custom(self) -> bool:

@@ -23,7 +23,6 @@ from provisioning import selectors, services
 from provisioning.client_ip import client_ip
 from provisioning.forms import ScimSettingsForm
 from provisioning.models import ScimIntegration
-from provisioning.tokens import mask
 from workspaces.models import Company
 
 SCIM_API_PATH = "/scim/v2/"
@@ -83,7 +82,7 @@ def token_reset(request: HttpRequest, company: Company) -> HttpResponse:
         return render(
             request,
             "provisioning/token_reset_confirm.html",
-            {"integration": integration, "masked_token": _masked(integration)},
+            {"integration": integration, "masked_token": integration.masked_token},
         )
     # The form names the token it means to replace, so a resubmitted reset is a no-op.
     if request.POST.get("token_prefix") != integration.token_prefix:
@@ -106,12 +105,6 @@ def _initial(integration: ScimIntegration | None) -> dict[str, Any]:
     }
 
 
-def _masked(integration: ScimIntegration | None) -> str:
-    if integration is None or not integration.has_token:
-        return ""
-    return mask(integration.token_prefix or "", integration.token_last4)
-
-
 def _render_token(request: HttpRequest, company: Company, token: str) -> HttpResponse:
     integration = selectors.integration_for_company(company)
     form = ScimSettingsForm(initial=_initial(integration), company=company)
@@ -130,7 +123,7 @@ def _render_page(
         "form": form,
         "integration": integration,
         "has_token": bool(integration and integration.has_token),
-        "masked_token": _masked(integration),
+        "masked_token": integration.masked_token if integration else "",
         "new_token": new_token,
         "endpoint": request.build_absolute_uri(SCIM_API_PATH),
         "activity": selectors.recent_activity(company),
