@@ -53,8 +53,3 @@ def count_request(company_id: int) -> RateStatus:
         cursor.execute(_UPSERT.format(table=table), [company_id, now.date()])
         (used,) = cursor.fetchone()
     return RateStatus(settings.SCIM_DAILY_REQUEST_LIMIT, used, _next_midnight(now))
-
-
-def todays_count(company_id: int) -> int:
-    row = DailyRequestCount.objects.filter(company_id=company_id, day=timezone.now().date()).first()
-    return row.count if row else 0
