@@ -151,6 +151,37 @@ def _replace_access(user: DashboardUser, access: UserAccess, *, fresh: bool = Fa
     )
 
 
+def _memberships_key(access: UserAccess) -> tuple:
+    """What `_replace_access` would store, in a form comparable with the stored rows."""
+    workspaces = _dedupe(access.workspaces, key=lambda g: g.workspace.pk)
+    teams = _dedupe((t for g in access.workspaces for t in g.teams), key=lambda t: t.team.pk)
+    return (
+        sorted(
+            (
+                g.workspace.pk,
+                list(dict.fromkeys(g.permissions)),
+                g.permission_set and g.permission_set.public_id,
+            )
+            for g in workspaces
+        ),
+        sorted((t.team.pk, list(dict.fromkeys(t.permissions))) for t in teams),
+        sorted({role.pk for role in access.roles}),
+    )
+
+
+def _stored_memberships_key(user: DashboardUser) -> tuple:
+    # A caller that read the user with its access (the SCIM views, under a row lock) saves a query.
+    stored = user if hasattr(user, "access_workspaces") else selectors.load_access([user])[0]
+    return (
+        sorted(
+            (a.workspace.pk, list(a.permissions), a.permission_set and a.permission_set.public_id)
+            for a in stored.access_workspaces
+        ),
+        sorted((t.team.pk, list(t.permissions)) for t in stored.access_teams),
+        sorted({r.role.pk for r in stored.access_roles}),
+    )
+
+
 def _dedupe(items: Iterable, *, key) -> list:
     """Keep the last item for each key, so a repeated entry in a request wins over earlier ones."""
     return list({key(item): item for item in items}.values())
@@ -212,10 +243,16 @@ def user_update(
     if access is not None:
         if "admin" in user.company_permissions and "admin" not in access.company_permissions:
             _refuse_losing_last_admin(user)
-        _replace_access(user, access)
-        user.company_permissions = list(dict.fromkeys(access.company_permissions))
-        changed.append("company_permissions")
+        company_permissions = list(dict.fromkeys(access.company_permissions))
+        if company_permissions != user.company_permissions:
+            user.company_permissions = company_permissions
+            changed.append("company_permissions")
+        # An IdP's repeated PUT of the same permissions changes nothing, not even the version.
+        if _memberships_key(access) != _stored_memberships_key(user):
+            _replace_access(user, access)
+            changed.append("memberships")
     if changed:
+        changed = [name for name in changed if name != "memberships"]
         user.updated_at = timezone.now()
         user.save(update_fields=[*changed, "updated_at"])
     return user

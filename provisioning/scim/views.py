@@ -213,9 +213,11 @@ class UserDetailView(UserViewMixin, ScimView):
         access = parsed.access
         if access is not None:
             access = serializers.with_default_workspace(access, self.integration.default_workspace)
+        version = user.updated_at
         services.user_update(user=user, profile=parsed.profile, access=access)
-        # Only new memberships need a fresh read; the profile was changed on this object.
-        return self.user_response(self.reload(user) if access is not None else user)
+        # Only changed memberships need a fresh read; the profile was changed on this object.
+        changed_access = access is not None and user.updated_at != version
+        return self.user_response(self.reload(user) if changed_access else user)
 
     def get_locked_user(self, public_id: str) -> DashboardUser:
         """The user, locked until the transaction ends, after checking `If-Match`."""

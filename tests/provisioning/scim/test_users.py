@@ -552,3 +552,32 @@ def test_entra_string_booleans_in_emails_are_accepted(scim, workspace):
     assert response.json()["emails"] == [
         {"value": "ada@example.com", "type": "work", "primary": True}
     ]
+
+
+def test_a_repeated_put_changes_nothing_not_even_the_version(scim, workspace):
+    """Identity providers resend the same PUT; it must not churn memberships or ETags."""
+    body = new_user_body(
+        permissions={"appGroup": [{"appGroupName": "Production", "appGroupPermissions": ["admin"]}]}
+    )
+    created = scim.post("Users", body).json()
+    membership_ids = set(WorkspaceMembership.objects.values_list("pk", flat=True))
+    first = scim.put(f"Users/{created['id']}", body)
+    second = scim.put(f"Users/{created['id']}", body)
+    assert first.status_code == second.status_code == 200
+    assert first["ETag"] == second["ETag"] == created["meta"]["version"]
+    assert set(WorkspaceMembership.objects.values_list("pk", flat=True)) == membership_ids
+
+
+def test_a_put_that_changes_only_permission_order_is_a_change(scim, workspace):
+    def body(perms):
+        return new_user_body(
+            permissions={"appGroup": [{"appGroupName": "Production", "appGroupPermissions": perms}]}
+        )
+
+    created = scim.post("Users", body(["admin", "basic_access"])).json()
+    response = scim.put(f"Users/{created['id']}", body(["basic_access", "admin"]))
+    assert response["ETag"] != created["meta"]["version"]
+    assert response.json()["permissions"]["appGroup"][0]["appGroupPermissions"] == [
+        "basic_access",
+        "admin",
+    ]
