@@ -59,8 +59,10 @@ class ScimTokenAuthentication(BaseAuthentication):
         if integration is None:
             failed_attempts.record(ip)
             raise exceptions.AuthenticationFailed("The SCIM token is not valid.")
-        # From here on the company is known, so the request log can attribute even a refusal.
+        # From here on the company is known, so the request log can attribute even a refusal
+        # (and reuses the client address worked out here).
         request._request.scim_integration = integration
+        request._request.scim_client_ip = ip
         presented_origin = next(
             (request.META[h] for h in ORIGIN_HEADERS if request.META.get(h)), None
         )

@@ -15,7 +15,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from provisioning.client_ip import client_ip
 from provisioning.models import RequestLogEntry, ScimIntegration
 from provisioning.scim import filters, group_patch, listing, patch, serializers
 from provisioning.scim.errors import (
@@ -107,7 +106,7 @@ def _log_request(request, integration: ScimIntegration, status: int, started: fl
             path=request.path[:500],
             status=status,
             duration_ms=int((time.monotonic() - started) * 1000),
-            client_ip=client_ip(request),
+            client_ip=request.scim_client_ip,
         )
     except DatabaseError:  # the log must never turn an answer into an error
         logger.warning("Could not write the SCIM request log")
