@@ -30,6 +30,37 @@ class WrkResult:
     max_ms: float
     statuses: dict[int, int]
     socket_errors: dict[str, int]
+    app_cpu_ms: float = 0.0  # CPU per request of the gunicorn workers
+    db_cpu_ms: float = 0.0  # and of PostgreSQL's processes
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL process on the machine (the server is local): backends and helpers."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    return {pid: _cpu_seconds(pid) for pid in pids}
 
 
 def free_port() -> int:
@@ -112,7 +143,14 @@ def ensure_wrk() -> str:
 
 
 def run_wrk(
-    wrk: str, url: str, data_file: Path, *, threads: int, connections: int, duration: int
+    wrk: str,
+    url: str,
+    data_file: Path,
+    *,
+    threads: int,
+    connections: int,
+    duration: int,
+    app_pids: list[int],
 ) -> WrkResult:
     command = [
         wrk,
@@ -125,12 +163,19 @@ def run_wrk(
         "--",
         str(data_file),
     ]
+    # CPU time, not only latency: on 2 cores the workers, PostgreSQL and wrk share the CPU, so
+    # what a request costs each of them decides the throughput.
+    app_before, db_before = cpu_seconds(app_pids), cpu_seconds(postgres_pids())
     done = subprocess.run(command, cwd=LUA_DIR, capture_output=True, text=True)
+    app_after, db_after = cpu_seconds(app_pids), cpu_seconds(postgres_pids())
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_RESULT ")), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     raw = json.loads(line.removeprefix("BENCH_RESULT "))
     seconds = raw["duration_us"] / 1e6
+    per_request = 1000 / max(1, raw["requests"])
+    app_cpu = sum(app_after[p] - app_before.get(p, 0.0) for p in app_after)
+    db_cpu = sum(db_after[p] - db_before.get(p, 0.0) for p in db_after)
     return WrkResult(
         requests=raw["requests"],
         rps=raw["requests"] / seconds if seconds else 0.0,
@@ -140,6 +185,8 @@ def run_wrk(
         max_ms=raw["max_us"] / 1000,
         statuses={int(k): v for k, v in raw["statuses"].items()},
         socket_errors=raw["socket_errors"],
+        app_cpu_ms=app_cpu * per_request,
+        db_cpu_ms=db_cpu * per_request,
     )
 
 

@@ -11,6 +11,7 @@ operation plus the issue's targets (issue 6). See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -30,6 +31,7 @@ if sys.path and Path(sys.path[0]).resolve() == BENCH_DIR:
 ORIGIN = "https://idp.acme.example"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scim_bench"
 QUERY_COUNT_ROWS = 4  # the first warms up, the median of the rest is reported
+FLOOR_SECONDS_BETWEEN = 3
 POOL_SIZE = 4_000
 
 
@@ -176,25 +178,34 @@ def measure(args: argparse.Namespace, wrk: str) -> tuple[list[dict], dict[int, f
     server = load.Gunicorn(workers=args.workers, env=dict(os.environ), log=workdir / "gunicorn.log")
     try:
         server.wait_ready("/bench/floor?email=warm-up")
-        sequence = [*operations, operations[0]]  # the floor first and last: drift shows
-        for op in [operations[0], *[o for o in operations if o.name == "get"]]:
-            _run(op, args, wrk, server, pools, variables, fixtures, workdir, duration=2)
-        results = []
-        for op in sequence:
-            result = _run(op, args, wrk, server, pools, variables, fixtures, workdir)
-            row = _row(op, result, queries[op.name], results)
+        floor, *measured = operations
+        context = dict(pools=pools, variables=variables, fixtures=fixtures, workdir=workdir)
+        run = functools.partial(_run, args=args, wrk=wrk, server=server, **context)
+        for op in [floor, *[o for o in operations if o.name == "get"]]:
+            run(op, duration=2)  # warm-up
+        # The floor first and last (drift shows), and a short floor run before every operation:
+        # this machine is shared, and its speed drifts by a quarter within a run, so each
+        # operation is compared with the floor measured next to it.
+        results = [_row(floor, run(floor), queries[floor.name], [])]
+        print(_format_row(results[0]), flush=True)
+        floors_between = []
+        for op in measured:
+            floors_between.append(run(floor, duration=FLOOR_SECONDS_BETWEEN).rps)
+            row = _row(op, run(op), queries[op.name], results)
             results.append(row)
             print(_format_row(row), flush=True)
+        results.append(_row(floor, run(floor), queries[floor.name], results))
+        print(_format_row(results[-1]), flush=True)
         rss = server.worker_rss_mb()
         if args.profile:
             profile(operations, args, wrk, server, pools, variables, fixtures, workdir)
     finally:
         server.stop()
-    _add_floor_ratios(results)
+    _add_floor_ratios(results, floors_between)
     return results, rss
 
 
-def _run(op, args, wrk, server, pools, variables, fixtures, workdir, *, duration=None):
+def _run(op, *, args, wrk, server, pools, variables, fixtures, workdir, duration=None):
     from bench import load, ops
 
     variables = {**variables, "last": str(_last_page_start())} if "{last}" in op.path else variables
@@ -215,6 +226,7 @@ def _run(op, args, wrk, server, pools, variables, fixtures, workdir, *, duration
         threads=args.threads,
         connections=args.concurrency,
         duration=duration or args.duration,
+        app_pids=server.worker_pids(),
     )
 
 
@@ -313,15 +325,23 @@ def _row(op, result, queries, earlier: list[dict]) -> dict:
         "statuses": result.statuses,
         "socket_errors": sum(result.socket_errors.values()),
         "queries": queries,
+        "app_cpu_ms": round(result.app_cpu_ms, 2),
+        "db_cpu_ms": round(result.db_cpu_ms, 2),
         "floor_ratio_target": op.floor_ratio,
     }
 
 
-def _add_floor_ratios(results: list[dict]) -> None:
-    floors = [r["rps"] for r in results if r["operation"] in ("floor", "floor_end")]
-    floor = statistics.mean(floors) if floors else 0
+def _add_floor_ratios(results: list[dict], floors_between: list[float]) -> None:
+    """Each operation against the mean of the floor runs just before and just after it; the
+    floor rows against the mean of the first and the last floor run."""
+    first, *operations, last = results
+    after = [*floors_between[1:], last["rps"]]
+    for row, before, following in zip(operations, floors_between, after, strict=True):
+        row["floor_rps"] = round((before + following) / 2, 1)
+    ends = (first["rps"] + last["rps"]) / 2
+    first["floor_rps"] = last["floor_rps"] = round(ends, 1)
     for row in results:
-        row["floor_ratio"] = round(row["rps"] / floor, 3) if floor else None
+        row["floor_ratio"] = round(row["rps"] / row["floor_rps"], 3) if row["floor_rps"] else None
 
 
 def profile(operations, args, wrk, server, pools, variables, fixtures, workdir) -> None:
@@ -334,7 +354,8 @@ def profile(operations, args, wrk, server, pools, variables, fixtures, workdir) 
         out = args.profile / f"{op.name}.txt"
         spy = load.start_py_spy(server.process.pid, out, args.duration)
         time.sleep(1)  # py-spy attaches to every worker before the load starts
-        _run(op, args, wrk, server, pools, variables, fixtures, workdir)
+        _run(op, args=args, wrk=wrk, server=server, pools=pools, variables=variables,
+             fixtures=fixtures, workdir=workdir)  # fmt: skip
         _, errors = spy.communicate()
         if out.exists():
             summary = summarise(out)
@@ -349,7 +370,7 @@ def profile(operations, args, wrk, server, pools, variables, fixtures, workdir) 
 
 
 COLUMNS = ("operation", "req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "sock err",
-           "SQL/req", "x floor")  # fmt: skip
+           "SQL/req", "app CPU", "db CPU", "floor/s", "x floor")  # fmt: skip
 
 
 def _format_row(row: dict) -> str:
@@ -363,12 +384,15 @@ def _format_row(row: dict) -> str:
         str(row["non_2xx"]),
         str(row["socket_errors"]),
         "-" if row["queries"] is None else str(row["queries"]),
+        f"{row['app_cpu_ms']:.2f}",
+        f"{row['db_cpu_ms']:.2f}",
+        f"{row['floor_rps']:.0f}" if row.get("floor_rps") else "-",
         "-" if ratio is None else f"{ratio:.2f}",
     )
     return "  ".join(c.rjust(w) for c, w in zip(cells, _WIDTHS, strict=True))
 
 
-_WIDTHS = (16, 8, 8, 8, 8, 8, 8, 8, 8)
+_WIDTHS = (16, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8)
 
 
 def print_table(results: list[dict], args: argparse.Namespace) -> None:
@@ -417,7 +441,8 @@ def check_targets(results: list[dict], rss: dict[int, float]) -> list[dict]:
 
 def print_targets(targets: list[dict], rss: dict[int, float]) -> None:
     print()
-    print("worker RSS after the run: " + ", ".join(f"{mb:.0f} MB" for mb in rss.values()))
+    if rss:
+        print("worker RSS after the run: " + ", ".join(f"{mb:.0f} MB" for mb in rss.values()))
     print("targets (issue 6):")
     for t in targets:
         print(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['target']}  ({t['detail']})")
