@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import QuerySet
 
+from workspaces.fetch import fetch
 from workspaces.models import (
     Company,
     DashboardUser,
@@ -133,6 +134,20 @@ def _json_list(value) -> list:
     return json.loads(value) if isinstance(value, str) else value
 
 
+ACCESS_ATTRIBUTES = ("access_workspaces", "access_teams", "access_roles")
+
+
+def access_loaded(user: DashboardUser) -> bool:
+    """Whether `load_access` rows are attached to this user (and still true: writes that
+    replace memberships call `forget_access`)."""
+    return hasattr(user, ACCESS_ATTRIBUTES[0])
+
+
+def forget_access(user: DashboardUser) -> None:
+    for name in ACCESS_ATTRIBUTES:
+        user.__dict__.pop(name, None)
+
+
 def load_access(users: list[DashboardUser]) -> list[DashboardUser]:
     """Attach what a user document shows to each user, in one query however many users,
     workspaces, teams and roles there are: `user.access_workspaces`, `access_teams` and
@@ -176,25 +191,55 @@ def user_get_for_company(
 ) -> DashboardUser | None:
     """One user of the company with everything its document shows; `lock` holds the row until
     the transaction ends (writes read and lock in one query)."""
-    users = users_for_company(company).filter(public_id=public_id)
-    user = next(iter(users.select_for_update() if lock else users), None)
-    return load_access([user])[0] if user else None
+    users = fetch(
+        DashboardUser, "company_id = %s AND public_id = %s", [company.pk, public_id], lock=lock
+    )
+    return load_access(users)[0] if users else None
+
+
+def users_with_email(company: Company, email: str) -> list[DashboardUser]:
+    """The company's user signing in with `email` (case-insensitively), with its access: the
+    `userName eq` lookup an identity provider makes before every create. Served by the unique
+    index on lower(email) (the same condition as `models.email_matches`)."""
+    return load_access(
+        fetch(DashboardUser, "company_id = %s AND lower(email) = lower(%s)", [company.pk, email])
+    )
 
 
 def workspaces_for_company(company: Company) -> QuerySet[Workspace]:
     return Workspace.objects.filter(company=company)
 
 
-def teams_for_company(company: Company) -> QuerySet[Team]:
-    return Team.objects.filter(workspace__company=company).select_related("workspace")
-
-
 def roles_for_company(company: Company) -> QuerySet[Role]:
     return Role.objects.filter(company=company)
 
 
-def permission_sets_for_company(company: Company) -> QuerySet[PermissionSet]:
-    return PermissionSet.objects.filter(workspace__company=company).select_related("workspace")
+def named_in_company(
+    model: type[Workspace | Team | PermissionSet | Role],
+    company: Company,
+    *,
+    names: set[str],
+    public_ids: set[str],
+) -> list:
+    """The company's workspaces, teams, permission sets or roles with one of these names or
+    public ids, in one query: how a `permissions` object is resolved on every create and update
+    (through `fetch`, which spares the ORM's compilation; see its docstring)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    # Only quoted table names and placeholders are interpolated below.
+    if model in (Workspace, Role):
+        scope = f"{table}.company_id = %s"
+    else:  # a team or a permission set belongs to the company through its workspace
+        workspaces = quote(Workspace._meta.db_table)
+        scope = f"{table}.workspace_id IN (SELECT id FROM {workspaces} WHERE company_id = %s)"  # noqa: S608
+    matches, params = [], [company.pk]
+    for column, values in (("name", sorted(names)), ("public_id", sorted(public_ids))):
+        if values:
+            matches.append(f"{table}.{column} IN ({', '.join(['%s'] * len(values))})")
+            params.extend(values)
+    if not matches:
+        return []
+    return fetch(model, f"{scope} AND ({' OR '.join(matches)})", params)
 
 
 def company_admins(company: Company) -> QuerySet[DashboardUser]:

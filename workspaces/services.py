@@ -149,6 +149,7 @@ def _replace_access(user: DashboardUser, access: UserAccess, *, fresh: bool = Fa
     RoleAssignment.objects.bulk_create(
         RoleAssignment(user=user, role=role) for role in _dedupe(access.roles, key=lambda r: r.pk)
     )
+    selectors.forget_access(user)  # rows read with the user no longer say what it has
 
 
 def _memberships_key(access: UserAccess) -> tuple:
@@ -171,7 +172,7 @@ def _memberships_key(access: UserAccess) -> tuple:
 
 def _stored_memberships_key(user: DashboardUser) -> tuple:
     # A caller that read the user with its access (the SCIM views, under a row lock) saves a query.
-    stored = user if hasattr(user, "access_workspaces") else selectors.load_access([user])[0]
+    stored = user if selectors.access_loaded(user) else selectors.load_access([user])[0]
     return (
         sorted(
             (a.workspace.pk, list(a.permissions), a.permission_set and a.permission_set.public_id)
@@ -222,7 +223,11 @@ def _insert_user(
     return user
 
 
-@transaction.atomic
+# Services are atomic on their own and join the caller's transaction when there is one (the SCIM
+# views wrap each write in one). Without a savepoint of their own (`savepoint=False`) they spare
+# two round trips, SAVEPOINT and RELEASE; the price is that any exception inside such a block
+# spoils the caller's whole transaction. So the checks that refuse a change run before the block,
+# and the services that can refuse inside it (role_create, role_update) keep their savepoint.
 def user_update(
     *,
     user: DashboardUser,
@@ -231,6 +236,16 @@ def user_update(
 ) -> DashboardUser:
     """Replace the profile and/or the access of a user; `None` leaves that part alone."""
     _check_vocabulary(profile, access)
+    drops_admin = access is not None and "admin" not in access.company_permissions
+    if drops_admin and "admin" in user.company_permissions:
+        _refuse_losing_last_admin(user)
+    with transaction.atomic(savepoint=False):
+        return _apply_update(user, profile, access)
+
+
+def _apply_update(
+    user: DashboardUser, profile: UserProfile | None, access: UserAccess | None
+) -> DashboardUser:
     changed: list[str] = []
     if profile is not None:
         changed = [
@@ -241,8 +256,6 @@ def user_update(
         for name in changed:
             setattr(user, name, getattr(profile, name))
     if access is not None:
-        if "admin" in user.company_permissions and "admin" not in access.company_permissions:
-            _refuse_losing_last_admin(user)
         company_permissions = list(dict.fromkeys(access.company_permissions))
         if company_permissions != user.company_permissions:
             user.company_permissions = company_permissions
@@ -272,12 +285,12 @@ def _refuse_losing_last_admin(user: DashboardUser) -> None:
         raise LastAdminError()
 
 
-@transaction.atomic
 def user_delete(*, user: DashboardUser) -> None:
     """Permanently delete a user (Braze: same as deleting under Company Users)."""
     if "admin" in user.company_permissions:
         _refuse_losing_last_admin(user)
-    user.delete()
+    with transaction.atomic(savepoint=False):
+        user.delete()
 
 
 def user_invite(*, user: DashboardUser, base_url: str) -> None:
@@ -327,12 +340,16 @@ def role_create(
     return role
 
 
-@transaction.atomic
 def role_update(*, role: Role, name: str | None = None, external_id: str | None = None) -> Role:
     wanted = {"name": name, "external_id": external_id}
     changed = [f for f, v in wanted.items() if v is not None and getattr(role, f) != v]
-    if not changed:
+    if not changed:  # a group PATCH that only adds members: no savepoint round trips
         return role
+    with transaction.atomic():
+        return _apply_role_update(role, changed, wanted)
+
+
+def _apply_role_update(role: Role, changed: list[str], wanted: dict) -> Role:
     for field_name in changed:
         setattr(role, field_name, wanted[field_name])
     role.updated_at = timezone.now()
@@ -343,7 +360,7 @@ def role_update(*, role: Role, name: str | None = None, external_id: str | None 
     return role
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def role_delete(*, role: Role) -> None:
     member_ids = list(role.assignments.values_list("user_id", flat=True))
     role.delete()
@@ -354,7 +371,7 @@ def _ids(users: Iterable[DashboardUser | int]) -> set[int]:
     return {u if isinstance(u, int) else u.pk for u in users}
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def role_set_members(*, role: Role, users: Iterable[DashboardUser | int]) -> None:
     """Make `users` exactly the holders of `role`."""
     wanted = _ids(users)
@@ -373,7 +390,7 @@ def role_set_members(*, role: Role, users: Iterable[DashboardUser | int]) -> Non
         _touch_role(role, leaving | joining)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def role_add_members(*, role: Role, users: Iterable[DashboardUser | int]) -> None:
     ids = _ids(users)
     if not ids:
@@ -384,7 +401,7 @@ def role_add_members(*, role: Role, users: Iterable[DashboardUser | int]) -> Non
     _touch_role(role, ids)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def role_remove_members(*, role: Role, users: Iterable[DashboardUser | int]) -> None:
     ids = _ids(users)
     if not ids:
@@ -394,7 +411,7 @@ def role_remove_members(*, role: Role, users: Iterable[DashboardUser | int]) -> 
         _touch_role(role, ids)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def role_clear_members(*, role: Role) -> None:
     ids = set(RoleAssignment.objects.filter(role=role).values_list("user_id", flat=True))
     role_remove_members(role=role, users=ids)
