@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -35,6 +36,7 @@ def _ascii_host(host: str) -> str | None:
     return ascii_host if all(_LABEL.match(label) for label in labels) else None
 
 
+@functools.lru_cache(maxsize=256)  # every SCIM request of a Custom integration sends one
 def normalize_origin(value: str) -> str:
     """`HTTPS://Okta.Example.com/` -> `https://okta.example.com`; a bare host stays bare.
 

@@ -50,6 +50,19 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_state():
+    """The rate counter's reserved blocks and the integration cache live in the process; the rows
+    they stand for are rolled back after each test."""
+    from provisioning import integration_cache, ratelimit
+
+    ratelimit.forget_leases()
+    integration_cache.clear()
+    yield
+    ratelimit.forget_leases()
+    integration_cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Hashing with the production hasher makes every factory user cost ~0.2 s; tests that
     check passwords only need them to round-trip."""

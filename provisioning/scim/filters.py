@@ -8,6 +8,7 @@ is a 400 `invalidFilter`: an unsupported filter must never widen into "all rows"
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -290,6 +291,36 @@ GROUP_FILTER_ATTRIBUTES: dict[str, Attribute] = {
 
 def user_filter(expression: str) -> Q:
     return to_q(expression, USER_FILTER_ATTRIBUTES, USER_SCHEMA, USER_EXTENSIONS)
+
+
+_PLAIN_USER_NAME_EQ = re.compile(r'userName +eq +"([^"\\\x00-\x1f]*)"', re.IGNORECASE)
+
+
+def user_name_equals(expression: str | None) -> str | None:
+    """The email of a filter that is exactly `userName eq "<email>"`, else None.
+
+    That filter is the lookup an identity provider makes before every create, so the view
+    answers it without the generic filter-to-queryset path (one indexed row, no paging)."""
+    if not expression:
+        return None
+    # The form IdPs send, with a string the grammar takes as it stands (no escapes, no control
+    # characters), needs no parser: lark took 0.13 ms of a 1.4 ms request for it.
+    plain = _PLAIN_USER_NAME_EQ.fullmatch(expression)
+    if plain and len(expression) <= MAX_FILTER_LENGTH:
+        return plain[1]
+    node = parse_filter(expression)
+    if not (
+        isinstance(node, Comparison)
+        and node.op.value == "eq"
+        and isinstance(node.value, str)
+        and node.attr_path.sub_attr is None
+    ):
+        return None
+    try:
+        name = canonical_name(node.attr_path, USER_SCHEMA, USER_EXTENSIONS)
+    except ScimError:
+        return None  # an unknown schema: the generic path gives the 400
+    return node.value if name == "username" else None
 
 
 def group_filter(expression: str) -> Q:

@@ -11,12 +11,13 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.throttling import BaseThrottle
 
-from provisioning import allowlist, failed_attempts, tokens
+from provisioning import allowlist, failed_attempts, integration_cache, tokens
 from provisioning.client_ip import client_ip
 from provisioning.models import ScimIntegration
 from provisioning.origin import origin_matches
 from provisioning.ratelimit import count_request
 from provisioning.services import scim_token_record_use
+from workspaces.fetch import fetch
 
 ORIGIN_HEADERS = ("HTTP_X_REQUEST_ORIGIN", "HTTP_X_ORIGIN_REQUEST")  # the second: older Braze docs
 
@@ -34,9 +35,22 @@ def _integration_for(token: str) -> ScimIntegration | None:
     prefix = tokens.lookup_prefix(token)
     if prefix is None:
         return None
-    # No ORDER BY (token_prefix is unique); the default workspace loads only on writes.
-    found = ScimIntegration.objects.select_related("company").filter(token_prefix=prefix)[:1]
-    integration = next(iter(found), None)
+    integration = integration_cache.get(prefix)
+    if integration is None:
+        generation = integration_cache.generation()
+        # Sent as text (workspaces/fetch.py); token_prefix is unique. The default workspace
+        # comes along: creates and updates need it, and a join is cheaper than a second query.
+        found = fetch(
+            ScimIntegration,
+            "token_prefix = %s",
+            [prefix],
+            limit=1,
+            related=("company", "default_workspace"),
+        )
+        integration = found[0] if found else None
+        if integration is not None:
+            integration_cache.put(prefix, integration, generation)
+    # Checked on every request, cached or not: the cache is keyed by the prefix alone.
     if integration is None or not tokens.token_matches(token, integration.token_hash):
         return None
     return integration

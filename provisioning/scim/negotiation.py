@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 
+import orjson
 from django.conf import settings
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 from provisioning.scim.errors import ScimError, bad_request
 
@@ -19,12 +22,48 @@ MAX_DEPTH = 16
 
 
 class ScimRenderer(JSONRenderer):
+    """Compact UTF-8 JSON written by orjson: a page of 100 users took 1.4 ms in the standard
+    library's encoder and takes a tenth of that (bench/README.md). Anything orjson doesn't know
+    (a lazy translation in an error, say) goes through DRF's encoder, as before."""
+
     media_type = SCIM_MEDIA_TYPE
     format = "scim"
+    _fallback = JSONEncoder().default
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=self._fallback)
 
 
-class PlainJSONRenderer(JSONRenderer):
+class ScimContentNegotiation(DefaultContentNegotiation):
+    """DRF's choice of renderer, remembered per `Accept` header: a client sends the same header on
+    every request, and parsing it cost 0.06 ms of a 1.3 ms lookup. A refusal (406) isn't kept."""
+
+    _chosen: dict[tuple, tuple[int, str]] = {}
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        key = (
+            request.META.get("HTTP_ACCEPT", ""),
+            format_suffix,
+            request.query_params.get(self.settings.URL_FORMAT_OVERRIDE),
+            tuple(type(renderer) for renderer in renderers),
+        )
+        if key in self._chosen:
+            index, media_type = self._chosen[key]
+            return renderers[index], media_type
+        renderer, media_type = super().select_renderer(request, renderers, format_suffix)
+        if len(self._chosen) >= 256:  # headers a client made up don't pile up
+            self._chosen.clear()
+        self._chosen[key] = (renderers.index(renderer), media_type)
+        return renderer, media_type
+
+
+class PlainJSONRenderer(ScimRenderer):
     """`application/json` for clients that ask for it (Braze's own examples do)."""
+
+    media_type = "application/json"
+    format = "json"
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Q
 
 from provisioning.scim import idp_quirks
 from provisioning.scim.errors import (
@@ -26,7 +25,7 @@ from provisioning.scim.errors import (
     bad_request,
 )
 from workspaces import selectors
-from workspaces.models import Company, DashboardUser, Workspace
+from workspaces.models import Company, DashboardUser, PermissionSet, Role, Team, Workspace
 from workspaces.permissions import Department
 from workspaces.services import TeamGrant, UserAccess, UserProfile, WorkspaceGrant
 
@@ -258,17 +257,18 @@ def _ref(entry: dict, name_key: str, id_keys: tuple[str, ...], what: str) -> tup
     raise bad_request(f"Each {what} needs '{name_key}' or '{id_keys[0]}'.")
 
 
-def _lookup(queryset, refs: list[tuple[str, str]], what: str, *, name_field: str = "name") -> dict:
+def _lookup(model, company: Company, refs: list[tuple[str, str]], what: str) -> dict:
     """Fetch every referenced row in one query; a reference that matches nothing is a 400."""
-    names = {value for kind, value in refs if kind == "name"}
-    ids = {value for kind, value in refs if kind == "id"}
-    if not refs:
-        return {}
-    rows = list(queryset.filter(Q(**{f"{name_field}__in": names}) | Q(public_id__in=ids)))
+    rows = selectors.named_in_company(
+        model,
+        company,
+        names={value for kind, value in refs if kind == "name"},
+        public_ids={value for kind, value in refs if kind == "id"},
+    )
     found: dict = {}
     for row in rows:
         found[("id", row.public_id)] = row
-        found.setdefault(("name", getattr(row, name_field)), row)
+        found.setdefault(("name", row.name), row)
     for ref in refs:
         if ref not in found:
             raise bad_request(f"Unknown {what}: {ref[1]!r}.")
@@ -308,12 +308,10 @@ def parse_permissions(value: Any, *, company: Company) -> UserAccess:
     ]
     team_refs = [_ref(t, "teamName", ("teamId",), "team") for _, t in team_entries]
 
-    roles = _lookup(selectors.roles_for_company(company), role_refs, "role")
-    workspaces = _lookup(selectors.workspaces_for_company(company), ws_refs, "workspace")
-    permission_sets = _lookup(
-        selectors.permission_sets_for_company(company), set_refs, "permission set"
-    )
-    teams = _lookup(selectors.teams_for_company(company), team_refs, "team")
+    roles = _lookup(Role, company, role_refs, "role")
+    workspaces = _lookup(Workspace, company, ws_refs, "workspace")
+    permission_sets = _lookup(PermissionSet, company, set_refs, "permission set")
+    teams = _lookup(Team, company, team_refs, "team")
 
     sets_by_group: dict[int, list] = defaultdict(list)
     for (i, _), ref in zip(set_entries, set_refs, strict=True):

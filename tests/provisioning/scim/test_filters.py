@@ -542,3 +542,72 @@ def test_pattern_operators_work_on_keys_inside_stored_attributes(
     response = scim.get("Users", {"filter": expression})
     assert response.status_code == 200, response.json()
     assert response.json()["totalResults"] == expected
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'userName eq "ada@example.com"',
+        'USERNAME EQ "ADA@Example.com"',
+        'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "ada@example.com"',
+        'userName eq "ada.other@example.com"',  # another company's: not found
+        'userName eq "nobody@example.com"',
+        r'userName eq "ada\u0040example.com"',  # a JSON escape in the string
+    ],
+)
+@pytest.mark.parametrize(
+    "paging", [{}, {"count": 0}, {"startIndex": 2}, {"count": 1, "attributes": "userName"}]
+)
+def test_the_user_name_lookup_answers_as_the_generic_filter_does(scim, people, expression, paging):
+    """`userName eq` takes a short path (views.UsersView.search); sorting forces the generic
+    one, which must give the same answer."""
+    quick = scim.get("Users", {"filter": expression, **paging})
+    generic = scim.get("Users", {"filter": expression, "sortBy": "userName", **paging})
+    assert quick.status_code == generic.status_code == 200
+    assert quick.json() == generic.json()
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'userName eq "ada@example.com" and active eq true',
+        'userName sw "ada"',
+        "userName eq 42",
+        'emails.value eq "ada@example.com"',
+        'urn:example:unknown:userName eq "ada@example.com"',
+    ],
+)
+def test_only_an_exact_user_name_filter_takes_the_short_path(expression):
+    assert filters.user_name_equals(expression) is None
+
+
+def test_the_short_path_reads_the_user_with_its_access_in_two_queries(
+    scim, people, django_assert_num_queries, settings
+):
+    settings.SCIM_DAILY_REQUEST_LIMIT = 1000  # the counter's row is written on every request
+    scim.get("Users", {"count": 0})  # the token's first use is recorded once
+    # token, counter, the user, its access (the request log is one more, written at once here)
+    with django_assert_num_queries(5):
+        response = scim.get("Users", {"filter": 'userName eq "ada@example.com"'})
+    assert response.json()["totalResults"] == 1
+
+
+@given(
+    value=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters='"\\'), max_size=40
+    ),
+    attribute=st.sampled_from(["userName", "USERNAME", "username"]),
+    spaces=st.sampled_from([" ", "  "]),
+)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_plain_user_name_shortcut_reads_what_the_parser_reads(value, attribute, spaces):
+    """`user_name_equals` skips the parser for the plain form; the answer must not change."""
+    expression = f'{attribute}{spaces}eq{spaces}"{value}"'
+
+    def outcome(read):
+        try:
+            return read(expression)
+        except ScimError as exc:  # control characters: the grammar refuses them
+            return exc.scim_type
+
+    assert outcome(filters.user_name_equals) == outcome(lambda e: filters.parse_filter(e).value)

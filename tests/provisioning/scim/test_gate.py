@@ -206,3 +206,34 @@ def test_identity_provider_integrations_still_refuse_a_wrong_origin(idp_scim):
 
 def test_custom_integrations_require_the_origin_header(scim):
     assert scim.get("Users", HTTP_X_REQUEST_ORIGIN=None).status_code == 401
+
+
+def test_a_busy_company_writes_its_counter_once_per_block(scim, integration, settings):
+    from provisioning import ratelimit
+
+    settings.SCIM_DAILY_REQUEST_LIMIT = 1_000_000  # far from the limit: blocks of LEASE_MAX
+    remaining = [int(scim.get("Users")["X-RateLimit-Remaining"]) for _ in range(3)]
+    assert remaining == [999_999, 999_998, 999_997]
+    row = DailyRequestCount.objects.get(company=integration.company)
+    assert row.count == ratelimit.LEASE_MAX  # reserved once, handed out from memory
+
+
+def test_near_the_limit_every_request_is_counted_in_the_row(scim, integration, settings):
+    settings.SCIM_DAILY_REQUEST_LIMIT = 1_500
+    for _ in range(3):
+        scim.get("Users")
+    assert DailyRequestCount.objects.get(company=integration.company).count == 3
+
+
+def test_reserved_blocks_never_admit_more_than_the_limit(integration, settings, monkeypatch):
+    """Two processes (two lease tables) share one row: together they admit exactly the limit."""
+    from provisioning import ratelimit
+
+    settings.SCIM_DAILY_REQUEST_LIMIT = 2_100  # blocks of 2 at first, then of 1
+    company_id = integration.company_id
+    admitted = 0
+    processes = [{}, {}]
+    for turn in range(2_200):
+        monkeypatch.setattr(ratelimit, "_leases", processes[turn % 2])
+        admitted += not ratelimit.count_request(company_id).exceeded
+    assert admitted == 2_100

@@ -383,6 +383,24 @@ def test_plain_json_is_accepted_and_returned_when_asked_for(scim, workspace):
     assert response["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize(
+    "repeat", [1, 2]
+)  # the second round is answered from the remembered choices
+def test_each_accept_header_gets_its_own_media_type(scim, repeat):
+    for accept, expected in [
+        ("application/json", "application/json"),
+        ("application/scim+json", "application/scim+json"),
+        ("", "application/scim+json"),
+        ("*/*", "application/scim+json"),
+        ("application/json;q=0.5, application/scim+json", "application/scim+json"),
+    ]:
+        for _ in range(repeat):
+            response = scim.get("Users", HTTP_ACCEPT=accept)
+            assert response.status_code == 200
+            assert response["Content-Type"] == expected, accept
+    assert scim.get("Users", HTTP_ACCEPT="text/html").status_code == 406
+
+
 def test_an_unknown_endpoint_is_a_scim_404(scim):
     response = scim.get("Widgets")
     assert response.status_code == 404
