@@ -44,3 +44,21 @@ def test_missing_secret_key_in_production_fails_loudly():
     result = manage("check", **env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_wsgi_application_loads_every_view_and_freezes_them_for_the_collector():
+    script = (
+        "import gc, sys; import config.wsgi; "
+        "print(gc.get_freeze_count() > 50_000, 'provisioning.scim.views' in sys.modules)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**clean, **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]

@@ -8,8 +8,12 @@ class WorkspacesConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
 
         from workspaces.services import user_record_sign_in
+        from workspaces.timestamps import use_c_loader
+
+        connection_created.connect(use_c_loader, dispatch_uid="workspaces.timestamps")
 
         def record_sign_in(sender, request, user, **kwargs) -> None:
             user_record_sign_in(user=user)

@@ -3,6 +3,7 @@ ListResponse envelopes and ETag preconditions (RFC 7644 §3.4.2, §3.9, §3.14).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,9 +63,7 @@ def paginate(
     extensions: tuple[str, ...] = (),
 ) -> Page:
     start, count = _window(params)
-    sort_order = str(params.get("sortOrder") or "ascending").lower()
-    if sort_order not in ("ascending", "descending"):
-        raise bad_request("'sortOrder' must be ascending or descending.")
+    sort_order = _sort_order(params)
     order = ["pk"]
     if params.get("sortBy"):
         field = sort_field(params["sortBy"], sort_attributes, core_schema, extensions)
@@ -80,10 +79,26 @@ def paginate(
     return Page(rows=rows, total=total, start_index=start)
 
 
+def page_in_id_order(params, read: Callable[[int, int], tuple[list, int]]) -> Page:
+    """The page of an unfiltered, unsorted list, read by `read(offset, limit)`, which returns
+    the rows and how many there are in all (`selectors.company_users_page`)."""
+    _sort_order(params)  # checked, though without sortBy it changes nothing
+    start, count = _window(params)
+    rows, total = read(start - 1, count)
+    return Page(rows=rows, total=total, start_index=start)
+
+
 def page_of_unique_match(rows: list, params) -> Page:
     """The page of a search that matches at most one resource: no ORDER BY, no COUNT(*)."""
     start, count = _window(params)
     return Page(rows=rows[:count] if start == 1 else [], total=len(rows), start_index=start)
+
+
+def _sort_order(params) -> str:
+    sort_order = str(params.get("sortOrder") or "ascending").lower()
+    if sort_order not in ("ascending", "descending"):
+        raise bad_request("'sortOrder' must be ascending or descending.")
+    return sort_order
 
 
 def _window(params) -> tuple[int, int]:

@@ -160,6 +160,14 @@ class UsersView(UserViewMixin, ScimView):
             page = listing.page_of_unique_match(
                 selectors.users_with_email(self.company, email), params
             )
+        elif not params.get("filter") and not params.get("sortBy"):
+            # The identity provider's import, page after page: nothing to filter or sort by.
+            page = listing.page_in_id_order(
+                params,
+                lambda offset, limit: selectors.company_users_page(
+                    self.company, offset=offset, limit=limit
+                ),
+            )
         else:
             queryset = selectors.users_for_company(self.company)
             if params.get("filter"):
