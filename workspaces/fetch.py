@@ -6,7 +6,8 @@ The ORM compiles a queryset anew on each evaluation: for the token lookup and th
 compiling and building the instance cost 0.35 ms of CPU against 0.15 ms for the same SQL sent
 as text (bench/README.md). `fetch` keeps what the ORM would do with the rows (the database's
 and the fields' converters, `Model.from_db`, the cached related object of a select_related) and
-only skips the compilation. Everything else stays on the ORM.
+only skips the compilation. `save_fields` and `insert` do the same for an UPDATE of some fields
+and for an INSERT. Everything else stays on the ORM.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DatabaseError, connection, models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -126,3 +127,68 @@ def any_of(column: str, values: Sequence[Any]) -> tuple[str, list]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+@functools.cache
+def _update_statement(model: type[models.Model], fields: tuple[str, ...], vendor: str):
+    quote = connection.ops.quote_name
+    targets = tuple(model._meta.get_field(name) for name in fields)
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in targets)
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    # Only names from the models' metadata, quoted by the backend: no input reaches this text.
+    return f"UPDATE {table} SET {assignments} WHERE {pk} = %s", targets  # noqa: S608
+
+
+def save_fields(instance: models.Model, fields: Sequence[str]) -> None:
+    """`instance.save(update_fields=fields)` for an instance read from the database, holding
+    plain values, without the ORM building a queryset for it: on a PATCH that building cost
+    more CPU than sending the UPDATE (bench/README.md). The fields' own preparation is kept
+    (`pre_save`, `get_db_prep_save`: JSON, dates); the model's save signals are not sent, and
+    the project connects none."""
+    sql, targets = _update_statement(type(instance), tuple(fields), connection.vendor)
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, False), connection) for field in targets
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, instance.pk])
+        if cursor.rowcount == 0:  # as save() says it
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+@functools.cache
+def _insert_statement(model: type[models.Model], vendor: str):
+    quote = connection.ops.quote_name
+    meta = model._meta
+    targets = tuple(f for f in meta.concrete_fields if f is not meta.pk and not f.generated)
+    columns = ", ".join(quote(field.column) for field in targets)
+    row = f"({', '.join(['%s'] * len(targets))})"
+    # Only names from the models' metadata, quoted by the backend: no input reaches this text.
+    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES"
+    return head, row, f"RETURNING {quote(meta.pk.column)}", targets
+
+
+def insert(instances: Sequence[models.Model]) -> None:
+    """`bulk_create` of new instances of one model in one INSERT without the ORM's compilation
+    (for one membership it cost a POST more than the user's own INSERT; bench/README.md). The
+    fields are prepared as save() prepares them; each instance gets its id and is marked saved.
+    Like bulk_create, no signals."""
+    if not instances:
+        return
+    model = type(instances[0])
+    if not connection.features.can_return_rows_from_bulk_insert:  # an old SQLite
+        model._default_manager.bulk_create(instances)
+        return
+    statement, row, returning, targets = _insert_statement(model, connection.vendor)
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for instance in instances
+        for field in targets
+    ]
+    sql = f"{statement} {', '.join([row] * len(instances))} {returning}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchall()
+    for instance, (pk,) in zip(instances, ids, strict=True):
+        instance.pk = pk
+        instance._state.adding = False
+        instance._state.db = connection.alias

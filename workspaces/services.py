@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 
 from workspaces import selectors
+from workspaces.fetch import insert, save_fields
 from workspaces.models import (
     Company,
     DashboardUser,
@@ -131,24 +132,26 @@ def _replace_access(user: DashboardUser, access: UserAccess, *, fresh: bool = Fa
         user.workspace_memberships.all().delete()
         user.team_memberships.all().delete()
         user.role_assignments.all().delete()
-    WorkspaceMembership.objects.bulk_create(
-        WorkspaceMembership(
-            user=user,
-            workspace=grant.workspace,
-            permissions=list(dict.fromkeys(grant.permissions)),
-            permission_set=grant.permission_set,
-        )
-        for grant in _dedupe(access.workspaces, key=lambda g: g.workspace.pk)
+    insert(
+        [
+            WorkspaceMembership(
+                user=user,
+                workspace=grant.workspace,
+                permissions=list(dict.fromkeys(grant.permissions)),
+                permission_set=grant.permission_set,
+            )
+            for grant in _dedupe(access.workspaces, key=lambda g: g.workspace.pk)
+        ]
     )
-    TeamMembership.objects.bulk_create(
-        TeamMembership(user=user, team=tg.team, permissions=list(dict.fromkeys(tg.permissions)))
-        for tg in _dedupe(
-            (tg for grant in access.workspaces for tg in grant.teams), key=lambda t: t.team.pk
-        )
+    insert(
+        [
+            TeamMembership(user=user, team=tg.team, permissions=list(dict.fromkeys(tg.permissions)))
+            for tg in _dedupe(
+                (tg for grant in access.workspaces for tg in grant.teams), key=lambda t: t.team.pk
+            )
+        ]
     )
-    RoleAssignment.objects.bulk_create(
-        RoleAssignment(user=user, role=role) for role in _dedupe(access.roles, key=lambda r: r.pk)
-    )
+    insert([RoleAssignment(user=user, role=r) for r in _dedupe(access.roles, key=lambda r: r.pk)])
     selectors.forget_access(user)  # rows read with the user no longer say what it has
 
 
@@ -217,8 +220,12 @@ def _insert_user(
         if getattr(profile, name) is not None:
             setattr(user, name, getattr(profile, name))
     user.company_permissions = list(dict.fromkeys(access.company_permissions))
-    user.set_password(password) if password else user.set_unusable_password()
-    user.save()
+    if password:
+        user.set_password(password)
+        user.save()  # which also tells the password validators (AbstractBaseUser.save)
+    else:
+        user.set_unusable_password()
+        insert([user])
     _replace_access(user, access, fresh=True)
     return user
 
@@ -267,7 +274,7 @@ def _apply_update(
     if changed:
         changed = [name for name in changed if name != "memberships"]
         user.updated_at = timezone.now()
-        user.save(update_fields=[*changed, "updated_at"])
+        save_fields(user, [*changed, "updated_at"])
     return user
 
 
@@ -276,7 +283,7 @@ def user_set_active(*, user: DashboardUser, active: bool) -> DashboardUser:
         return user
     user.is_active = active
     user.updated_at = timezone.now()
-    user.save(update_fields=["is_active", "updated_at"])
+    save_fields(user, ["is_active", "updated_at"])
     return user
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from provisioning.models import ScimIntegration
 from tests.factories import CompanyFactory, UserFactory, WorkspaceFactory
-from workspaces.fetch import fetch
-from workspaces.models import DashboardUser
+from workspaces.fetch import fetch, insert, save_fields
+from workspaces.models import DashboardUser, WorkspaceMembership
 
 
 def field_values(instance) -> dict:
@@ -59,3 +59,50 @@ def test_a_lock_needs_a_transaction_and_takes_one_inside_it():
     with transaction.atomic():
         (locked,) = fetch(DashboardUser, "public_id = %s", [user.public_id], lock=True)
     assert locked.pk == user.pk
+
+
+@pytest.mark.django_db
+def test_save_fields_writes_those_fields_as_save_would():
+    user = UserFactory(given_name="Ada", family_name="Lovelace", department="")
+    stale = DashboardUser.objects.get(pk=user.pk)
+    user.given_name, user.family_name = "Grace", "Hopper"  # family_name is not saved below
+    user.directory_attributes = {"enterprise": {"costCenter": "42"}}
+    user.updated_at = dt.datetime(2026, 5, 6, 7, 8, 9, 123456, tzinfo=dt.UTC)
+    save_fields(user, ["given_name", "directory_attributes", "updated_at"])
+    stored = DashboardUser.objects.get(pk=user.pk)
+    assert stored.given_name == "Grace"
+    assert stored.family_name == "Lovelace"
+    assert stored.directory_attributes == {"enterprise": {"costCenter": "42"}}
+    assert stored.updated_at == user.updated_at
+    expected = stale
+    expected.given_name, expected.updated_at = "Grace", user.updated_at
+    expected.directory_attributes = user.directory_attributes
+    assert field_values(stored) == field_values(expected)
+
+
+@pytest.mark.django_db
+def test_save_fields_of_a_deleted_row_fails_like_save():
+    user = UserFactory()
+    DashboardUser.objects.filter(pk=user.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        save_fields(user, ["given_name"])
+
+
+@pytest.mark.django_db
+def test_insert_stores_new_instances_as_bulk_create_would():
+    company = CompanyFactory()
+    production, staging = WorkspaceFactory(company=company), WorkspaceFactory(company=company)
+    user = DashboardUser(company=company, email="new@example.com", given_name="New")
+    user.set_unusable_password()
+    insert([user])
+    assert user.pk is not None and not user._state.adding
+    assert field_values(DashboardUser.objects.get(pk=user.pk)) == field_values(user)
+    memberships = [
+        WorkspaceMembership(user=user, workspace=production, permissions=["basic_access"]),
+        WorkspaceMembership(user=user, workspace=staging, permissions=[]),
+    ]
+    insert(memberships)
+    stored = {m.pk: m for m in WorkspaceMembership.objects.filter(user=user)}
+    assert [stored[m.pk].workspace_id for m in memberships] == [production.pk, staging.pk]
+    assert stored[memberships[0].pk].permissions == ["basic_access"]
+    insert([])  # nothing to do, no query

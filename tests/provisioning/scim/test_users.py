@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.urls import set_script_prefix
 
 from tests.factories import (
     CompanyAdminFactory,
@@ -599,3 +600,17 @@ def test_a_put_that_changes_only_permission_order_is_a_change(scim, workspace):
         "basic_access",
         "admin",
     ]
+
+
+def test_locations_follow_the_script_prefix_the_app_is_mounted_under(scim, workspace):
+    """The collection's path is reversed once per process: per prefix, not once for all."""
+    user = UserFactory(company=workspace.company)
+    set_script_prefix("/dashboard/")  # what the WSGI handler does with SCRIPT_NAME
+    try:
+        mounted = scim.get(f"Users/{user.public_id}").json()
+    finally:
+        set_script_prefix("/")
+    plain = scim.get(f"Users/{user.public_id}").json()
+    base = "http://testserver"
+    assert mounted["meta"]["location"] == f"{base}/dashboard/scim/v2/Users/{user.public_id}"
+    assert plain["meta"]["location"] == f"{base}/scim/v2/Users/{user.public_id}"
