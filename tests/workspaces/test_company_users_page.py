@@ -142,3 +142,12 @@ def test_an_update_that_keeps_the_company_writes_no_count():
     user.given_name = "Renamed"
     user.save()  # a full save names company_id too: the trigger's condition leaves it alone
     assert list(UserCountBlock.objects.values_list("pk", "users")) == before
+
+
+@on_postgresql
+@pytest.mark.parametrize("new_id", [5_000 + 1, 5_000 + 3 * USER_BLOCK_SIZE])
+def test_a_user_given_another_id_is_counted_in_its_new_block(new_id):
+    company = CompanyFactory()
+    users_with_ids(company, [5_000])
+    DashboardUser.objects.filter(pk=5_000).update(id=new_id)
+    assert counts_by_block() == actual_counts() == {(company.pk, new_id // USER_BLOCK_SIZE): 1}

@@ -36,10 +36,11 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION workspaces_user_count_blocks_move() RETURNS trigger AS $$
 BEGIN
     INSERT INTO workspaces_usercountblock AS counted (company_id, block, slot, users)
-    SELECT company_id, (id >> 10)::int, mod(pg_backend_pid(), 16), change
+    SELECT company_id, (id >> 10)::int, mod(pg_backend_pid(), 16), sum(change)
       FROM (VALUES (OLD.company_id, OLD.id, -1), (NEW.company_id, NEW.id, 1))
            AS moved (company_id, id, change)
      WHERE company_id IS NOT NULL
+     GROUP BY 1, 2 HAVING sum(change) <> 0  -- a new id in the same block changes nothing
      ORDER BY 1, 2
         ON CONFLICT (company_id, block, slot)
         DO UPDATE SET users = counted.users + EXCLUDED.users;
