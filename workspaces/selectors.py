@@ -238,8 +238,8 @@ def company_users_page(
 
 def _locate_in_blocks(company_id: int, offset: int) -> tuple[int, int, int] | None:
     """(the first id of the block holding the company's user number `offset` + 1, how many of
-    its users come before that block, how many it has), or None when it has none. Past the last
-    user: the first block, whose users then all come before the offset."""
+    its users come before that block, how many it has), or None when it has none. An offset past
+    the last user gives the first block; the caller sees the offset is past the total."""
     table = connection.ops.quote_name(UserCountBlock._meta.db_table)
     sql = f"""
         SELECT block, before, total FROM (
