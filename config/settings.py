@@ -89,6 +89,12 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool(
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )
+# SQLite (development, demo, the compliance run): a transaction takes the write lock when it
+# begins, so two gunicorn workers, or a worker and its request-log thread, wait for each other
+# (up to the 5 s timeout) instead of one failing with "database is locked" when it upgrades a
+# read to a write mid-transaction (Django's documented remedy).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
