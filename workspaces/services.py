@@ -132,44 +132,42 @@ def _replace_access(user: DashboardUser, access: UserAccess, *, fresh: bool = Fa
         user.workspace_memberships.all().delete()
         user.team_memberships.all().delete()
         user.role_assignments.all().delete()
+    workspaces, teams, roles = _distinct_grants(access)
     insert(
         [
-            WorkspaceMembership(
-                user=user,
-                workspace=grant.workspace,
-                permissions=list(dict.fromkeys(grant.permissions)),
-                permission_set=grant.permission_set,
-            )
-            for grant in _dedupe(access.workspaces, key=lambda g: g.workspace.pk)
+            WorkspaceMembership(user=user, workspace=w, permissions=p, permission_set=s)
+            for w, p, s in workspaces
         ]
     )
-    insert(
-        [
-            TeamMembership(user=user, team=tg.team, permissions=list(dict.fromkeys(tg.permissions)))
-            for tg in _dedupe(
-                (tg for grant in access.workspaces for tg in grant.teams), key=lambda t: t.team.pk
-            )
-        ]
-    )
-    insert([RoleAssignment(user=user, role=r) for r in _dedupe(access.roles, key=lambda r: r.pk)])
+    insert([TeamMembership(user=user, team=team, permissions=p) for team, p in teams])
+    insert([RoleAssignment(user=user, role=role) for role in roles])
     selectors.forget_access(user)  # rows read with the user no longer say what it has
+
+
+def _distinct_grants(access: UserAccess) -> tuple[list, list, list]:
+    """What `_replace_access` stores for `access`: (workspace, permissions, permission set),
+    (team, permissions) and roles, one grant per workspace, team and role (a repeated entry in
+    a request wins over earlier ones) and each permission once."""
+    workspaces = [
+        (g.workspace, _once(g.permissions), g.permission_set)
+        for g in _dedupe(access.workspaces, key=lambda g: g.workspace.pk)
+    ]
+    team_grants = (t for g in access.workspaces for t in g.teams)
+    teams = [(t.team, _once(t.permissions)) for t in _dedupe(team_grants, key=lambda t: t.team.pk)]
+    return workspaces, teams, _dedupe(access.roles, key=lambda r: r.pk)
+
+
+def _once(permissions: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(permissions))
 
 
 def _memberships_key(access: UserAccess) -> tuple:
     """What `_replace_access` would store, in a form comparable with the stored rows."""
-    workspaces = _dedupe(access.workspaces, key=lambda g: g.workspace.pk)
-    teams = _dedupe((t for g in access.workspaces for t in g.teams), key=lambda t: t.team.pk)
+    workspaces, teams, roles = _distinct_grants(access)
     return (
-        sorted(
-            (
-                g.workspace.pk,
-                list(dict.fromkeys(g.permissions)),
-                g.permission_set and g.permission_set.public_id,
-            )
-            for g in workspaces
-        ),
-        sorted((t.team.pk, list(dict.fromkeys(t.permissions))) for t in teams),
-        sorted({role.pk for role in access.roles}),
+        sorted((w.pk, p, s and s.public_id) for w, p, s in workspaces),
+        sorted((team.pk, p) for team, p in teams),
+        sorted({role.pk for role in roles}),
     )
 
 
@@ -219,7 +217,7 @@ def _insert_user(
     for name in PROFILE_FIELDS:
         if getattr(profile, name) is not None:
             setattr(user, name, getattr(profile, name))
-    user.company_permissions = list(dict.fromkeys(access.company_permissions))
+    user.company_permissions = _once(access.company_permissions)
     if password:
         user.set_password(password)
         user.save()  # which also tells the password validators (AbstractBaseUser.save)
@@ -254,6 +252,7 @@ def _apply_update(
     user: DashboardUser, profile: UserProfile | None, access: UserAccess | None
 ) -> DashboardUser:
     changed: list[str] = []
+    memberships_changed = False
     if profile is not None:
         changed = [
             n
@@ -263,16 +262,15 @@ def _apply_update(
         for name in changed:
             setattr(user, name, getattr(profile, name))
     if access is not None:
-        company_permissions = list(dict.fromkeys(access.company_permissions))
+        company_permissions = _once(access.company_permissions)
         if company_permissions != user.company_permissions:
             user.company_permissions = company_permissions
             changed.append("company_permissions")
         # An IdP's repeated PUT of the same permissions changes nothing, not even the version.
         if _memberships_key(access) != _stored_memberships_key(user):
             _replace_access(user, access)
-            changed.append("memberships")
-    if changed:
-        changed = [name for name in changed if name != "memberships"]
+            memberships_changed = True
+    if changed or memberships_changed:
         user.updated_at = timezone.now()
         save_fields(user, [*changed, "updated_at"])
     return user
