@@ -330,7 +330,7 @@ class GroupViewMixin:
         if status == 201:
             # Not from `doc`: `attributes`/`excludedAttributes` may have left `meta` out of it
             # (a 500 found by schemathesis).
-            headers["Location"] = self.absolute("scim:group-detail", role.public_id)
+            headers["Location"] = self.resource_url("groups", role.public_id)
         return Response(doc, status=status, headers=headers)
 
     def resolve_members(self, public_ids: list[str]) -> set[int]:
