@@ -1,16 +1,13 @@
-"""The moving parts of a run: gunicorn, wrk, py-spy, worker memory and the query count."""
+"""The moving parts of a run: wrk, py-spy, CPU accounting and the query count (gunicorn is
+`bench/server.py`)."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,72 +58,6 @@ def postgres_pids() -> list[int]:
 
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
     return {pid: _cpu_seconds(pid) for pid in pids}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Gunicorn:
-    """Sync workers, loopback only, stopped whatever happens (see `stop`)."""
-
-    def __init__(self, *, workers: int, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "config.wsgi:application",
-                f"--bind=127.0.0.1:{self.port}",
-                f"--workers={workers}",
-                "--worker-class=sync",
-                "--timeout=60",
-                "--graceful-timeout=5",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, path: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {self.log.name}")
-            try:
-                with urllib.request.urlopen(self.url + path, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {timeout}s; see {self.log.name}")
-
-    def worker_pids(self) -> list[int]:
-        pid = self.process.pid
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-        return [int(p) for p in text.split()]
-
-    def worker_rss_mb(self) -> dict[int, float]:
-        result = {}
-        for pid in self.worker_pids():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    result[pid] = int(line.split()[1]) / 1024
-        return result
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
 
 
 def ensure_wrk() -> str:

@@ -35,12 +35,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scim_compliance import (  # the same gunicorn and manage.py helpers
+from scim_compliance import (  # the same environment and manage.py helpers
     COMPANY,
     ORIGIN,
+    Gunicorn,
     app_environment,
-    free_port,
-    gunicorn,
     manage,
 )
 
@@ -138,7 +137,7 @@ def run(limit: int, use_redis: bool, server: str) -> int:
             manage(env, "seed_demo")
             token = manage(env, "scim_token", COMPANY, "--origin", ORIGIN).strip().splitlines()[-1]
             bases = [
-                stack.enter_context(gunicorn(env, free_port(), workdir / f"gunicorn-{label}.log"))
+                stack.enter_context(Gunicorn(env=env, log=workdir / f"gunicorn-{label}.log")).url
                 for label in ("a", "b")
             ]
             print(f"A: {bases[0]}  B: {bases[1]}  database {name}"

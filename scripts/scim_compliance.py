@@ -20,16 +20,11 @@ import argparse
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +35,15 @@ from scim2_models import ScimPolicy, ScimProvider
 from scim2_tester import CheckResult, Status, check_server
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is a package at the top
+from bench.server import Gunicorn  # noqa: E402 - after the path it comes from
+
 PYTHON = sys.executable
 COMPANY = "Acme Corp"  # what seed_demo creates
 ORIGIN = "https://idp.acme.example"
 PASSED = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
 WARNED = {Status.DEVIATION}
 FAILED = {Status.ERROR, Status.CRITICAL}
-STARTUP_SECONDS = 30
 DATA_LIMIT = 1500  # characters of debugging data printed under a failed check
 
 
@@ -72,49 +69,6 @@ def manage(env: dict[str, str], *args: str) -> str:
     if result.returncode != 0:
         sys.exit(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
-    """Serve the app on 127.0.0.1:port until the block ends, whatever happens in it."""
-    with log.open("w") as out:
-        process = subprocess.Popen(  # noqa: S603 - the venv's own gunicorn, fixed arguments
-            [
-                PYTHON, "-m", "gunicorn", "config.wsgi:application",
-                "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60",
-                "--access-logfile", "-",
-            ],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_listening(process, port, log)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until_listening(process: subprocess.Popen, port: int, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    sys.exit(f"gunicorn did not listen on 127.0.0.1:{port} within {STARTUP_SECONDS}s")
 
 
 # Values scim2-tester cannot guess from a schema, by attribute name. Our userName must be an
@@ -225,12 +179,11 @@ def main() -> int:
             .strip()
             .splitlines()[-1]
         )
-        port = free_port()
         log = workdir / "gunicorn.log"
-        with gunicorn(env, port, log) as base:
-            print(f"scim2-tester against {base}/scim/v2")
+        with Gunicorn(env=env, log=log, workers=2, access_log=True) as server:
+            print(f"scim2-tester against {server.url}/scim/v2")
             teach_values_a_schema_cannot_express()
-            results = run_checks(base, token, lenient=args.lenient)
+            results = run_checks(server.url, token, lenient=args.lenient)
         counts = report(results)
         print(f"\nwarnings: {counts['warning']}")
         print(f"scim2-tester: {counts['passed']} passed, {counts['failed']} failed, "

@@ -13,10 +13,6 @@ import asyncio
 import json
 import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -28,8 +24,8 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
+from bench.server import Gunicorn, free_port
 from tests.provisioning.scim.conftest import ORIGIN, make_integration, new_user_body
-from tests.test_deploy_settings import ROOT
 from workspaces.models import DashboardUser, WorkspaceMembership
 
 pytestmark = [
@@ -39,12 +35,6 @@ pytestmark = [
         reason="cuts a TCP connection to PostgreSQL (CI runs the suite on PostgreSQL too)",
     ),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class CuttableProxy:
@@ -119,7 +109,6 @@ def proxy():
 def app(proxy):
     """gunicorn (one worker, persistent connections as in production) through the proxy."""
     db = settings.DATABASES["default"]
-    port = free_port()
     env = {
         **os.environ,
         "DEBUG": "False",
@@ -130,22 +119,8 @@ def app(proxy):
         "DATABASE_URL": f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--timeout", "60"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-        time.sleep(0.2)
-    yield {"base": f"http://127.0.0.1:{port}", "process": process}
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with Gunicorn(env=env, workers=1, threads=4) as server:
+        yield {"base": server.url, "process": server.process}
 
 
 def send(base: str, path: str, method="GET", body=None, headers=None) -> tuple[int, dict, str]:
