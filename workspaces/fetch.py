@@ -13,7 +13,7 @@ and for an INSERT. Everything else stays on the ORM.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -93,6 +93,47 @@ def fetch(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [_instance(plan, row) for row in rows]
+
+
+def fetch_with_lateral(
+    model: type[M],
+    where: str,
+    params: Sequence[Any],
+    *,
+    lateral: Callable[[str], str],
+    lateral_params: Sequence[Any] = (),
+    lock: bool = False,
+) -> list[tuple[M, tuple]]:
+    """`fetch`, and with each row the rows of a subquery about it, in ONE query (PostgreSQL's
+    `LEFT JOIN LATERAL`): a row and what belongs to it for one round trip instead of two, which
+    on the hot path cost more CPU than the SQL (bench/README.md). `lateral(pk)` returns the
+    subquery's SQL, given the SQL of the row's primary key. Returns (instance, subquery row)
+    pairs; a row the subquery has nothing for comes once, with a tuple of NULLs. The instances
+    of one row are one object."""
+    plan = _plan(model, (), connection.vendor)
+    inner = f"{plan.select} WHERE {where}"
+    if lock:
+        if not connection.in_atomic_block:
+            raise RuntimeError("fetch_with_lateral(lock=True) needs a transaction")
+        inner += " FOR UPDATE"
+    quote = connection.ops.quote_name
+    pk = f"owner.{quote(model._meta.pk.column)}"
+    sql = (
+        f"SELECT owner.*, extra.* FROM ({inner}) AS owner "  # noqa: S608 - see `lateral`
+        f"LEFT JOIN LATERAL ({lateral(pk)}) AS extra ON TRUE"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *lateral_params])
+        rows = cursor.fetchall()
+    width, pk_index = len(plan.columns), plan.models[0][2]
+    instances: dict[Any, M] = {}
+    pairs = []
+    for row in rows:
+        instance = instances.get(row[pk_index])
+        if instance is None:
+            instance = instances[row[pk_index]] = _instance(plan, row[:width])
+        pairs.append((instance, row[width:]))
+    return pairs
 
 
 def _instance(plan: _Plan, row: tuple) -> Any:

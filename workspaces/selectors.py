@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import QuerySet
 
-from workspaces.fetch import any_of, fetch
+from workspaces.fetch import any_of, fetch, fetch_with_lateral
 from workspaces.models import (
     USER_BLOCK_SIZE,
     Company,
@@ -80,29 +81,24 @@ class RoleAccess:
 
 
 def _access_rows(user_ids: list[int]) -> list[tuple]:
-    """Every membership row of these users in ONE query, a UNION ALL of three. Columns: kind,
-    user, thing id, name, public id, permissions, then a permission set (name, public id,
-    permissions, workspace id, name, public id).
+    """Every membership row of these users in ONE query (see `_access_sql`)."""
+    of_member, ids = any_of("m.user_id", user_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_access_sql(of_member), [*ids, *ids, *ids])
+        return cursor.fetchall()
+
+
+def _access_sql(of_member: str) -> str:
+    """The membership rows of the users `of_member` selects (a condition on `m.user_id`, used
+    three times), a UNION ALL of three. Columns: kind, user, thing id, name, public id,
+    permissions, then a permission set (name, public id, permissions, workspace id, name,
+    public id).
 
     Hand-written SQL on purpose: it is on every SCIM read, and the ORM took ~4 ms to compile
     this union against ~0.2 ms to run it (bench/README.md); the tables come from the models.
     """
-    tables = {
-        name: connection.ops.quote_name(model._meta.db_table)
-        for name, model in {
-            "wm": WorkspaceMembership,
-            "tm": TeamMembership,
-            "ra": RoleAssignment,
-            "ws": Workspace,
-            "team": Team,
-            "role": Role,
-            "ps": PermissionSet,
-            "rps": Role.permission_sets.through,
-        }.items()
-    }
-    of_member, ids = any_of("m.user_id", user_ids)
-    of_holder, _ = any_of("a.user_id", user_ids)
-    sql = f"""
+    tables = _access_tables(connection.vendor)
+    return f"""
         SELECT 'w', m.user_id, w.id, w.name, w.public_id, m.permissions,
                ps.name, ps.public_id, ps.permissions, w.id, w.name, w.public_id
           FROM {tables["wm"]} m
@@ -116,18 +112,34 @@ def _access_rows(user_ids: list[int]) -> list[tuple]:
           JOIN {tables["team"]} t ON t.id = m.team_id
          WHERE {of_member}
         UNION ALL
-        SELECT 'r', a.user_id, r.id, r.name, r.public_id, NULL,
+        SELECT 'r', m.user_id, r.id, r.name, r.public_id, NULL,
                ps.name, ps.public_id, ps.permissions, ps.workspace_id, w.name, w.public_id
-          FROM {tables["ra"]} a
-          JOIN {tables["role"]} r ON r.id = a.role_id
+          FROM {tables["ra"]} m
+          JOIN {tables["role"]} r ON r.id = m.role_id
           LEFT JOIN {tables["rps"]} rp ON rp.role_id = r.id
           LEFT JOIN {tables["ps"]} ps ON ps.id = rp.permissionset_id
           LEFT JOIN {tables["ws"]} w ON w.id = ps.workspace_id
-         WHERE {of_holder}
-    """  # noqa: S608 - only placeholders and quoted table names are interpolated
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids, *ids, *ids])
-        return cursor.fetchall()
+         WHERE {of_member}
+    """  # noqa: S608 - only placeholders, quoted table names and the caller's condition
+
+
+@functools.cache
+def _access_tables(vendor: str) -> dict[str, str]:
+    """The quoted table names `_access_rows` joins (built once: a dict per call was 3 % of a
+    lookup's CPU)."""
+    return {
+        name: connection.ops.quote_name(model._meta.db_table)
+        for name, model in {
+            "wm": WorkspaceMembership,
+            "tm": TeamMembership,
+            "ra": RoleAssignment,
+            "ws": Workspace,
+            "team": Team,
+            "role": Role,
+            "ps": PermissionSet,
+            "rps": Role.permission_sets.through,
+        }.items()
+    }
 
 
 def _json_list(value) -> list:
@@ -142,7 +154,7 @@ ACCESS_ATTRIBUTES = ("access_workspaces", "access_teams", "access_roles")
 
 def access_loaded(user: DashboardUser) -> bool:
     """Whether `load_access` rows are attached to this user (and still true: writes that
-    replace memberships call `forget_access`)."""
+    replace memberships attach what they wrote, or call `forget_access`)."""
     return hasattr(user, ACCESS_ATTRIBUTES[0])
 
 
@@ -156,13 +168,17 @@ def load_access(users: list[DashboardUser]) -> list[DashboardUser]:
     workspaces, teams and roles there are: `user.access_workspaces`, `access_teams` and
     `access_roles`, each sorted by name. Plain rows rather than prefetched models: building
     model instances, and a round trip per relation, cost more than the SQL (bench/README.md)."""
+    _attach_access(users, _access_rows([user.pk for user in users]) if users else [])
+    return users
+
+
+def _attach_access(users: list[DashboardUser], rows: list[tuple]) -> None:
+    """Attach `_access_sql` rows to their users (sorted as documents show them)."""
     by_id = {user.pk: user for user in users}
     for user in users:
         user.access_workspaces, user.access_teams, user.access_roles = [], [], []
-    if not by_id:
-        return users
     roles: dict[tuple[int, int], RoleAccess] = {}
-    for kind, user_id, pk, name, public_id, perms, *permission_set in _access_rows(list(by_id)):
+    for kind, user_id, pk, name, public_id, perms, *permission_set in rows:
         user, thing = by_id[user_id], Named(pk, name, public_id)
         set_name, set_pid, set_perms, ws_id, ws_name, ws_pid = permission_set
         pset = None
@@ -181,12 +197,43 @@ def load_access(users: list[DashboardUser]) -> list[DashboardUser]:
             if pset is not None:
                 access.permission_sets.append(pset)
     for user in users:
-        user.access_workspaces.sort(key=lambda a: (a.workspace.name, a.workspace.pk))
-        user.access_teams.sort(key=lambda a: (a.team.name, a.team.pk))
-        user.access_roles.sort(key=lambda a: (a.role.name, a.role.pk))
+        _sort_access(user)
     for access in roles.values():
         access.permission_sets.sort(key=lambda p: (p.workspace.name, p.name))
-    return users
+
+
+def _sort_access(user: DashboardUser) -> None:
+    user.access_workspaces.sort(key=lambda a: (a.workspace.name, a.workspace.pk))
+    user.access_teams.sort(key=lambda a: (a.team.name, a.team.pk))
+    user.access_roles.sort(key=lambda a: (a.role.name, a.role.pk))
+
+
+def attach_written_access(
+    user: DashboardUser,
+    workspaces: list[tuple[Workspace, list[str], PermissionSet | None]],
+    teams: list[tuple[Team, list[str]]],
+) -> None:
+    """Attach what `load_access` would read right after these memberships (and no roles) were
+    written, from the rows in hand: a create renders without reading back its own writes."""
+
+    def permission_set(pset: PermissionSet | None, workspace: Named) -> PermissionSetRow | None:
+        if pset is None:
+            return None
+        return PermissionSetRow(pset.name, pset.public_id, list(pset.permissions), workspace)
+
+    user.access_workspaces = [
+        WorkspaceAccess(_named(workspace), list(perms), permission_set(pset, _named(workspace)))
+        for workspace, perms, pset in workspaces
+    ]
+    user.access_teams = [
+        TeamAccess(_named(team), team.workspace_id, list(perms)) for team, perms in teams
+    ]
+    user.access_roles = []
+    _sort_access(user)
+
+
+def _named(thing: Workspace | Team) -> Named:
+    return Named(thing.pk, thing.name, thing.public_id)
 
 
 def user_get_for_company(
@@ -194,19 +241,33 @@ def user_get_for_company(
 ) -> DashboardUser | None:
     """One user of the company with everything its document shows; `lock` holds the row until
     the transaction ends (writes read and lock in one query)."""
-    users = fetch(
-        DashboardUser, "company_id = %s AND public_id = %s", [company.pk, public_id], lock=lock
-    )
-    return load_access(users)[0] if users else None
+    users = _users_with_access("company_id = %s AND public_id = %s", [company.pk, public_id], lock)
+    return users[0] if users else None
 
 
 def users_with_email(company: Company, email: str) -> list[DashboardUser]:
     """The company's user signing in with `email` (case-insensitively), with its access: the
     `userName eq` lookup an identity provider makes before every create. Served by the unique
     index on lower(email) (the same condition as `models.email_matches`)."""
-    return load_access(
-        fetch(DashboardUser, "company_id = %s AND lower(email) = lower(%s)", [company.pk, email])
+    return _users_with_access("company_id = %s AND lower(email) = lower(%s)", [company.pk, email])
+
+
+def _users_with_access(where: str, params: list, lock: bool = False) -> list[DashboardUser]:
+    """Users matching `where`, with their access: on PostgreSQL in one query (the rows and their
+    memberships, `fetch_with_lateral`), a round trip less on every GET, lookup and write of one
+    user; elsewhere `fetch` and `load_access`."""
+    if connection.vendor != "postgresql":
+        return load_access(fetch(DashboardUser, where, params, lock=lock))
+    pairs = fetch_with_lateral(
+        DashboardUser,
+        where,
+        params,
+        lateral=lambda user_id: _access_sql(f"m.user_id = {user_id}"),
+        lock=lock,
     )
+    users = list(dict.fromkeys(user for user, _ in pairs))
+    _attach_access(users, [row for _, row in pairs if row[0] is not None])
+    return users
 
 
 def company_users_page(

@@ -141,7 +141,10 @@ def _replace_access(user: DashboardUser, access: UserAccess, *, fresh: bool = Fa
     )
     insert([TeamMembership(user=user, team=team, permissions=p) for team, p in teams])
     insert([RoleAssignment(user=user, role=role) for role in roles])
-    selectors.forget_access(user)  # rows read with the user no longer say what it has
+    if roles:  # what a role grants (its permission sets) isn't in hand: read it when rendering
+        selectors.forget_access(user)
+    else:
+        selectors.attach_written_access(user, workspaces, teams)
 
 
 def _distinct_grants(access: UserAccess) -> tuple[list, list, list]:

@@ -8,8 +8,9 @@ from tests.factories import (
     RoleFactory,
     TeamFactory,
     UserFactory,
+    WorkspaceFactory,
 )
-from workspaces import services
+from workspaces import selectors, services
 from workspaces.models import DashboardUser, RoleAssignment, TeamMembership, WorkspaceMembership
 from workspaces.services import TeamGrant, UserAccess, UserProfile, WorkspaceGrant
 
@@ -45,6 +46,46 @@ def test_user_create_writes_memberships(company, workspace):
     assert TeamMembership.objects.get(user=user).team == team
     assert RoleAssignment.objects.get(user=user).role == role
     assert not user.has_usable_password()
+
+
+def _access_as_read(user):
+    fresh = selectors.load_access([DashboardUser.objects.get(pk=user.pk)])[0]
+    return fresh.access_workspaces, fresh.access_teams, fresh.access_roles
+
+
+def test_a_written_user_carries_exactly_the_access_a_read_would_find(company, workspace):
+    """Creates and updates attach what they wrote instead of reading it back; what they attach
+    must be what load_access reads: same rows, same order, permission sets and teams included."""
+    other = WorkspaceFactory(company=company, name="A first by name")
+    pset = PermissionSetFactory(workspace=workspace, permissions=["basic_access"])
+    teams = [TeamFactory(workspace=workspace, name=n) for n in ("Zeta", "Alpha")]
+    grants = [
+        WorkspaceGrant(
+            workspace=workspace,
+            permissions=["basic_access", "edit_segments", "basic_access"],
+            permission_set=pset,
+            teams=[TeamGrant(team=t, permissions=["edit_segments"]) for t in teams],
+        ),
+        WorkspaceGrant(workspace=other, permissions=["admin"]),
+        WorkspaceGrant(workspace=other, permissions=["basic_access"]),  # the last one wins
+    ]
+    user = make_user(company, workspaces=grants)
+    assert selectors.access_loaded(user)
+    assert (user.access_workspaces, user.access_teams, user.access_roles) == _access_as_read(user)
+    assert [a.workspace.name for a in user.access_workspaces] == ["A first by name", workspace.name]
+    assert [t.team.name for t in user.access_teams] == ["Alpha", "Zeta"]
+
+    services.user_update(user=user, access=UserAccess(workspaces=grants[1:2]))
+    assert (user.access_workspaces, user.access_teams, user.access_roles) == _access_as_read(user)
+    assert user.access_teams == []
+
+
+def test_a_user_written_with_a_role_reads_its_access_back(company, workspace):
+    """A role's permission sets aren't in hand when its assignment is written."""
+    role = RoleFactory(company=company)
+    role.permission_sets.add(PermissionSetFactory(workspace=workspace))
+    user = make_user(company, workspaces=[WorkspaceGrant(workspace=workspace)], roles=[role])
+    assert not selectors.access_loaded(user)
 
 
 def test_user_create_refuses_an_email_taken_in_another_case_and_company(company):
