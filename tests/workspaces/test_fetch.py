@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from provisioning.models import ScimIntegration
 from tests.factories import CompanyFactory, UserFactory, WorkspaceFactory
-from workspaces.fetch import fetch, insert, save_fields
+from workspaces.fetch import fetch, fetch_with_lateral, insert, save_fields
 from workspaces.models import DashboardUser, WorkspaceMembership
 
 
@@ -106,3 +107,56 @@ def test_insert_stores_new_instances_as_bulk_create_would():
     assert [stored[m.pk].workspace_id for m in memberships] == [production.pk, staging.pk]
     assert stored[memberships[0].pk].permissions == ["basic_access"]
     insert([])  # nothing to do, no query
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="LEFT JOIN LATERAL is PostgreSQL's; elsewhere selectors use two queries (CI runs both)",
+)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_fetch_with_lateral_pairs_each_row_with_its_subquery_rows(django_assert_num_queries):
+    member, loner = UserFactory(), UserFactory()
+    workspaces = [WorkspaceFactory(company=member.company) for _ in range(2)]
+    for workspace in workspaces:
+        WorkspaceMembership.objects.create(user=member, workspace=workspace)
+    table = connection.ops.quote_name(WorkspaceMembership._meta.db_table)
+
+    def memberships(user_id: str) -> str:
+        return f"SELECT m.workspace_id FROM {table} m WHERE m.user_id = {user_id}"
+
+    with django_assert_num_queries(1):
+        pairs = fetch_with_lateral(
+            DashboardUser,
+            "id IN (%s, %s)",
+            [member.pk, loner.pk],
+            lateral=memberships,
+        )
+    by_user: dict = {}
+    for user, row in pairs:
+        by_user.setdefault(user, []).append(row)
+    assert len({id(user) for user, _ in pairs}) == 2  # one instance per row of the model
+    fetched = {user.pk: user for user in by_user}
+    assert field_values(fetched[member.pk]) == field_values(DashboardUser.objects.get(pk=member.pk))
+    assert sorted(by_user[fetched[member.pk]]) == sorted((w.pk,) for w in workspaces)
+    assert by_user[fetched[loner.pk]] == [(None,)]  # nothing in the subquery: one row of NULLs
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)  # outside a test transaction, to see the check
+def test_fetch_with_lateral_locks_the_row_inside_a_transaction_only():
+    user = UserFactory()
+
+    def same(user_id: str) -> str:
+        return f"SELECT {user_id} AS same"
+
+    with pytest.raises(RuntimeError, match="needs a transaction"):
+        fetch_with_lateral(DashboardUser, "id = %s", [user.pk], lateral=same, lock=True)
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        ((fetched, row),) = fetch_with_lateral(
+            DashboardUser, "id = %s", [user.pk], lateral=same, lock=True
+        )
+    assert (fetched.pk, row) == (user.pk, (user.pk,))
+    assert "FOR UPDATE" in captured[0]["sql"]
