@@ -7,12 +7,13 @@ inside the user's company; these functions validate vocabularies and keep the ro
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 
 from workspaces import selectors
-from workspaces.fetch import insert, save_fields
+from workspaces.fetch import insert_children, insert_with_children, save_fields
 from workspaces.models import (
     Company,
     DashboardUser,
@@ -125,22 +126,32 @@ def _check_vocabulary(profile: UserProfile | None, access: UserAccess | None) ->
                 raise UnknownValue("team permission", bad)
 
 
-def _replace_access(user: DashboardUser, access: UserAccess, *, fresh: bool = False) -> None:
-    """Make the user's memberships exactly those in `access` (a full replace). A `fresh` user
-    was just created and has none to remove."""
-    if not fresh:
-        user.workspace_memberships.all().delete()
-        user.team_memberships.all().delete()
-        user.role_assignments.all().delete()
-    workspaces, teams, roles = _distinct_grants(access)
-    insert(
-        [
+def _replace_access(user: DashboardUser, access: UserAccess) -> None:
+    """Make the user's memberships exactly those in `access` (a full replace)."""
+    user.workspace_memberships.all().delete()
+    user.team_memberships.all().delete()
+    user.role_assignments.all().delete()
+    grants = _distinct_grants(access)
+    insert_children(user, _membership_rows(user, grants))
+    _remember_access(user, grants)
+
+
+def _membership_rows(user: DashboardUser, grants: tuple[list, list, list]) -> list:
+    workspaces, teams, roles = grants
+    return [
+        *(
             WorkspaceMembership(user=user, workspace=w, permissions=p, permission_set=s)
             for w, p, s in workspaces
-        ]
-    )
-    insert([TeamMembership(user=user, team=team, permissions=p) for team, p in teams])
-    insert([RoleAssignment(user=user, role=role) for role in roles])
+        ),
+        *(TeamMembership(user=user, team=team, permissions=p) for team, p in teams),
+        *(RoleAssignment(user=user, role=role) for role in roles),
+    ]
+
+
+def _remember_access(user: DashboardUser, grants: tuple[list, list, list]) -> None:
+    """Keep what a user document shows of the memberships just written, so that it renders
+    without reading them back."""
+    workspaces, teams, roles = grants
     if roles:  # what a role grants (its permission sets) isn't in hand: read it when rendering
         selectors.forget_access(user)
     else:
@@ -202,9 +213,9 @@ def user_create(
 ) -> DashboardUser:
     _check_vocabulary(profile, access)
     try:
-        # One transaction; it is a savepoint only when the caller already has one open, so a
-        # duplicate then leaves the caller's transaction usable for the check below.
-        with transaction.atomic():
+        # The create is atomic by itself (`_insert_user`). Inside a caller's transaction it gets
+        # a savepoint, so that a duplicate leaves that transaction usable for the check below.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             return _insert_user(company, email, profile, access, password)
     except IntegrityError:
         if selectors.user_email_taken(email):
@@ -221,13 +232,17 @@ def _insert_user(
         if getattr(profile, name) is not None:
             setattr(user, name, getattr(profile, name))
     user.company_permissions = _once(access.company_permissions)
+    grants = _distinct_grants(access)
+    memberships = _membership_rows(user, grants)
     if password:
         user.set_password(password)
-        user.save()  # which also tells the password validators (AbstractBaseUser.save)
+        with transaction.atomic(savepoint=False):
+            user.save()  # which also tells the password validators (AbstractBaseUser.save)
+            insert_children(user, memberships)
     else:
         user.set_unusable_password()
-        insert([user])
-    _replace_access(user, access, fresh=True)
+        insert_with_children(user, memberships)  # one statement on PostgreSQL
+    _remember_access(user, grants)
     return user
 
 

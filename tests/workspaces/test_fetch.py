@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from provisioning.models import ScimIntegration
-from tests.factories import CompanyFactory, UserFactory, WorkspaceFactory
-from workspaces.fetch import fetch, fetch_with_lateral, insert, save_fields
-from workspaces.models import DashboardUser, WorkspaceMembership
+from tests.factories import CompanyFactory, TeamFactory, UserFactory, WorkspaceFactory
+from workspaces.fetch import (
+    fetch,
+    fetch_with_lateral,
+    insert,
+    insert_with_children,
+    save_fields,
+)
+from workspaces.models import DashboardUser, TeamMembership, WorkspaceMembership
 
 
 def field_values(instance) -> dict:
@@ -160,3 +166,51 @@ def test_fetch_with_lateral_locks_the_row_inside_a_transaction_only():
         )
     assert (fetched.pk, row) == (user.pk, (user.pk,))
     assert "FOR UPDATE" in captured[0]["sql"]
+
+
+def new_user(company, email: str) -> DashboardUser:
+    user = DashboardUser(company=company, email=email, given_name="New")
+    user.set_unusable_password()
+    return user
+
+
+@pytest.mark.django_db
+def test_insert_with_children_stores_a_row_and_the_rows_pointing_at_it(django_assert_num_queries):
+    company = CompanyFactory()
+    production, staging = WorkspaceFactory(company=company), WorkspaceFactory(company=company)
+    team = TeamFactory(workspace=production)
+    user = new_user(company, "family@example.com")
+    children = [
+        WorkspaceMembership(user=user, workspace=production, permissions=["basic_access"]),
+        TeamMembership(user=user, team=team, permissions=["edit_segments"]),
+        WorkspaceMembership(user=user, workspace=staging, permissions=[]),
+    ]
+    # One statement on PostgreSQL; elsewhere an INSERT per table (a transaction is open here).
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
+        insert_with_children(user, children)
+    assert field_values(DashboardUser.objects.get(pk=user.pk)) == field_values(user)
+    for child in children:
+        assert child.pk is not None and not child._state.adding
+        assert child.user_id == user.pk
+        assert field_values(type(child).objects.get(pk=child.pk)) == field_values(child)
+    assert {m.workspace_id for m in WorkspaceMembership.objects.filter(user=user)} == {
+        production.pk,
+        staging.pk,
+    }
+
+
+@pytest.mark.django_db
+def test_insert_with_children_writes_all_or_nothing():
+    company = CompanyFactory()
+    workspace = WorkspaceFactory(company=company)
+    user = new_user(company, "twice@example.com")
+    twice = [WorkspaceMembership(user=user, workspace=workspace) for _ in range(2)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_with_children(user, twice)  # one membership per workspace: the second fails
+    assert not DashboardUser.objects.filter(email="twice@example.com").exists()
+
+    UserFactory(email="taken@example.com")
+    duplicate = new_user(company, "taken@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_with_children(duplicate, [WorkspaceMembership(user=duplicate, workspace=workspace)])
+    assert not WorkspaceMembership.objects.exists()
