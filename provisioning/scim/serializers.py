@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from provisioning import integration_cache
 from provisioning.scim import idp_quirks
 from provisioning.scim.errors import (
     DASHBOARD_USER_SCHEMA,
@@ -259,11 +260,16 @@ def _ref(entry: dict, name_key: str, id_keys: tuple[str, ...], what: str) -> tup
 
 def _lookup(model, company: Company, refs: list[tuple[str, str]], what: str) -> dict:
     """Fetch every referenced row in one query; a reference that matches nothing is a 400."""
-    rows = selectors.named_in_company(
+    if not refs:
+        return {}
+    names = {value for kind, value in refs if kind == "name"}
+    public_ids = {value for kind, value in refs if kind == "id"}
+    rows = integration_cache.named(
         model,
-        company,
-        names={value for kind, value in refs if kind == "name"},
-        public_ids={value for kind, value in refs if kind == "id"},
+        company.pk,
+        names,
+        public_ids,
+        lambda: selectors.named_in_company(model, company, names=names, public_ids=public_ids),
     )
     found: dict = {}
     for row in rows:

@@ -226,11 +226,12 @@ class UserDetailView(UserViewMixin, ScimView):
             return Response(status=304, headers={"ETag": version})
         return self.user_response(user)
 
-    @transaction.atomic
     def put(self, request: Request, public_id: str) -> Response:
-        user = self.get_locked_user(public_id)
+        # Parsed before the transaction: the names it resolves can come from this process's
+        # memory only outside one (integration_cache).
         parsed = serializers.parse_user(self.body(), company=self.company)
-        return self.apply(user, parsed)
+        with transaction.atomic():
+            return self.apply(self.get_locked_user(public_id), parsed)
 
     def apply(self, user: DashboardUser, parsed: serializers.UserInput) -> Response:
         if parsed.email.lower() != user.email.lower():
