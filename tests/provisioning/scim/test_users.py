@@ -431,6 +431,25 @@ def test_a_created_user_is_invited_by_email_and_can_then_sign_in(
     assert scim.get(f"Users/{user_id}").json()["lastSignInAt"] != "N/A"
 
 
+@pytest.mark.parametrize(
+    ("language", "hello", "sign_in_name"),
+    [
+        ("en", "Hello Ada,", "Your sign-in name is your email address: ada@example.com"),
+        ("de", "Hallo Ada,", "Ihr Anmeldename ist Ihre E-Mail-Adresse: ada@example.com"),
+    ],
+)
+def test_the_invitation_is_written_in_the_request_language(
+    scim, workspace, django_capture_on_commit_callbacks, language, hello, sign_in_name
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        scim.post("Users", new_user_body(), HTTP_ACCEPT_LANGUAGE=language)
+    lines = mail.outbox[0].body.splitlines()
+    assert lines[0] == hello
+    assert "Acme" in lines[2]
+    assert lines[5].startswith("http://testserver/accounts/set-password/")
+    assert lines[7] == sign_in_name
+
+
 def test_no_invitation_is_sent_when_the_create_fails(
     scim, workspace, django_capture_on_commit_callbacks
 ):
