@@ -333,10 +333,9 @@ def _invitation_body(user: DashboardUser, link: str) -> str:
     created = gettext("An account was created for you on the %(company)s dashboard.") % {
         "company": user.company.name
     }
-    return (
-        f"{hello}\n\n{created}\n{gettext('Choose your password here to sign in:')}\n\n{link}\n\n"
-        f"{gettext('Your sign-in name is your email address:')} {user.email}\n"
-    )
+    choose = gettext("Choose your password here to sign in:")
+    sign_in_name = gettext("Your sign-in name is your email address:")
+    return f"{hello}\n\n{created}\n{choose}\n\n{link}\n\n{sign_in_name} {user.email}\n"
 
 
 def user_record_sign_in(*, user: DashboardUser) -> None:
