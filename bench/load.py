@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -118,6 +119,32 @@ def run_wrk(
         socket_errors=raw["socket_errors"],
         app_cpu_ms=app_cpu * per_request,
         db_cpu_ms=db_cpu * per_request,
+    )
+
+
+def combine(slices: list[WrkResult]) -> WrkResult:
+    """One row for an operation measured in slices: counts and CPU added up, the median
+    slice's p50 and p95, the worst slice's p99 and max (a tail in any slice shows)."""
+    requests = sum(s.requests for s in slices)
+    seconds = sum(s.requests / s.rps for s in slices if s.rps)
+    statuses: dict[int, int] = {}
+    errors: dict[str, int] = {}
+    for s in slices:
+        for status, n in s.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+        for kind, n in s.socket_errors.items():
+            errors[kind] = errors.get(kind, 0) + n
+    return WrkResult(
+        requests=requests,
+        rps=requests / seconds if seconds else 0.0,
+        p50_ms=statistics.median(s.p50_ms for s in slices),
+        p95_ms=statistics.median(s.p95_ms for s in slices),
+        p99_ms=max(s.p99_ms for s in slices),
+        max_ms=max(s.max_ms for s in slices),
+        statuses=statuses,
+        socket_errors=errors,
+        app_cpu_ms=sum(s.app_cpu_ms * s.requests for s in slices) / max(1, requests),
+        db_cpu_ms=sum(s.db_cpu_ms * s.requests for s in slices) / max(1, requests),
     )
 
 

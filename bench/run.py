@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import json
 import os
 import platform
@@ -31,7 +32,8 @@ if sys.path and Path(sys.path[0]).resolve() == BENCH_DIR:
 ORIGIN = "https://idp.acme.example"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/scim_bench"
 QUERY_COUNT_ROWS = 4  # the first warms up, the median of the rest is reported
-FLOOR_SECONDS_BETWEEN = 3
+FLOOR_SECONDS_BETWEEN = 1
+SLICE_SECONDS = 2  # an operation runs in slices of about this many seconds
 POOL_SIZE = 4_000
 
 
@@ -190,15 +192,14 @@ def measure(args: argparse.Namespace, wrk: str) -> tuple[list[dict], dict[int, f
         run = functools.partial(_run, args=args, wrk=wrk, server=server, **context)
         for op in [floor, *[o for o in operations if o.name == "get"]]:
             run(op, duration=2)  # warm-up
-        # The floor first and last (drift shows), and a short floor run before every operation:
-        # this machine is shared, and its speed drifts by a quarter within a run, so each
-        # operation is compared with the floor measured next to it.
+        # The floor first and last (drift shows), and each operation in slices between short
+        # floor runs: this machine is shared, its speed drifts by a quarter within a run and
+        # dips for seconds at a time, so each slice is compared with the floor just before and
+        # just after it, and the operation's ratio is the median over its slices.
         results = [_row(floor, run(floor), queries[floor.name], [])]
         print(_format_row(results[0]), flush=True)
-        floors_between = []
         for op in measured:
-            floors_between.append(run(floor, duration=FLOOR_SECONDS_BETWEEN).rps)
-            row = _row(op, run(op), queries[op.name], results)
+            row = _measure_in_slices(op, floor, run, args.duration, queries[op.name], results)
             results.append(row)
             print(_format_row(row), flush=True)
         results.append(_row(floor, run(floor), queries[floor.name], results))
@@ -208,7 +209,7 @@ def measure(args: argparse.Namespace, wrk: str) -> tuple[list[dict], dict[int, f
             profile(operations, args, wrk, server, pools, variables, fixtures, workdir)
     finally:
         server.stop()
-    _add_floor_ratios(results, floors_between)
+    _add_floor_ratios(results)
     return results, rss
 
 
@@ -338,17 +339,34 @@ def _row(op, result, queries, earlier: list[dict]) -> dict:
     }
 
 
-def _add_floor_ratios(results: list[dict], floors_between: list[float]) -> None:
-    """Each operation against the mean of the floor runs just before and just after it; the
-    floor rows against the mean of the first and the last floor run."""
-    first, *operations, last = results
-    after = [*floors_between[1:], last["rps"]]
-    for row, before, following in zip(operations, floors_between, after, strict=True):
-        row["floor_rps"] = round((before + following) / 2, 1)
+def _measure_in_slices(op, floor, run, duration: int, queries, earlier: list[dict]) -> dict:
+    """`op` for `duration` seconds in slices of about SLICE_SECONDS, each between two floor runs
+    of FLOOR_SECONDS_BETWEEN: the row adds the slices up (`load.combine`); its floor ratio is
+    the median of the slices' ratios to the mean of the floor runs on either side."""
+    from bench import load
+
+    count = max(1, duration // SLICE_SECONDS)
+    floors, slices = [run(floor, duration=FLOOR_SECONDS_BETWEEN).rps], []
+    for _ in range(count):
+        slices.append(run(op, duration=duration // count))
+        floors.append(run(floor, duration=FLOOR_SECONDS_BETWEEN).rps)
+    around = itertools.pairwise(floors)  # the floor runs before and after each slice
+    ratios = [s.rps / ((a + b) / 2) for s, (a, b) in zip(slices, around, strict=True) if a + b]
+    row = _row(op, load.combine(slices), queries, earlier)
+    row["floor_rps"] = round(statistics.mean(floors), 1)
+    row["floor_ratio"] = round(statistics.median(ratios), 3) if ratios else None
+    row["slice_ratios"] = [round(r, 3) for r in ratios]
+    return row
+
+
+def _add_floor_ratios(results: list[dict]) -> None:
+    """The floor rows against the mean of the first and the last floor run (the operations'
+    rows have theirs from `_measure_in_slices`)."""
+    first, last = results[0], results[-1]
     ends = (first["rps"] + last["rps"]) / 2
-    first["floor_rps"] = last["floor_rps"] = round(ends, 1)
-    for row in results:
-        row["floor_ratio"] = round(row["rps"] / row["floor_rps"], 3) if row["floor_rps"] else None
+    for row in (first, last):
+        row["floor_rps"] = round(ends, 1)
+        row["floor_ratio"] = round(row["rps"] / ends, 3) if ends else None
 
 
 def profile(operations, args, wrk, server, pools, variables, fixtures, workdir) -> None:
