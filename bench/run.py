@@ -213,15 +213,22 @@ def measure(args: argparse.Namespace, wrk: str) -> tuple[list[dict], dict[int, f
     return results, rss
 
 
-def _run(op, *, args, wrk, server, pools, variables, fixtures, workdir, duration=None):
+def _run(op, *, args, wrk, server, pools, variables, fixtures, workdir, duration=None, part=None):
+    """Run `op` under wrk. `part` = (k, n): only the k-th of n equal parts of its pool, so the
+    slices of one operation never touch the same rows (a DELETE pool is used up as it goes, a
+    suspend alternates on each pass over its rows)."""
     from bench import load, ops
 
     variables = {**variables, "last": str(_last_page_start())} if "{last}" in op.path else variables
+    pool = pools[op.pool][:-QUERY_COUNT_ROWS] if op.pool != "none" else []
+    if part is not None:
+        k, n = part
+        pool = pool[k * len(pool) // n : (k + 1) * len(pool) // n]
     data = workdir / f"{op.name}.lua"
     ops.write_lua_data(
         data,
         op,
-        pool=pools[op.pool][:-QUERY_COUNT_ROWS] if op.pool != "none" else [],
+        pool=pool,
         variables=variables,
         headers=ops.headers(fixtures.token, ORIGIN, body=op.body is not None),
         run=secrets.token_hex(4),
@@ -347,8 +354,8 @@ def _measure_in_slices(op, floor, run, duration: int, queries, earlier: list[dic
 
     count = max(1, duration // SLICE_SECONDS)
     floors, slices = [run(floor, duration=FLOOR_SECONDS_BETWEEN).rps], []
-    for _ in range(count):
-        slices.append(run(op, duration=duration // count))
+    for k in range(count):
+        slices.append(run(op, duration=duration // count, part=(k, count)))
         floors.append(run(floor, duration=FLOOR_SECONDS_BETWEEN).rps)
     around = itertools.pairwise(floors)  # the floor runs before and after each slice
     ratios = [s.rps / ((a + b) / 2) for s, (a, b) in zip(slices, around, strict=True) if a + b]

@@ -26,13 +26,19 @@ function done(summary, latency, requests)
   for status, n in pairs(counts) do
     parts[#parts + 1] = string.format('"%d": %d', status, n)
   end
+  -- The latency at every 0.1 %: run.py merges the runs of an operation's slices with them.
+  local quantiles = {}
+  for i = 1, 1000 do
+    quantiles[i] = string.format("%d", latency:percentile(i / 10))
+  end
   local e = summary.errors
   io.write(string.format(
     'BENCH_RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, '
       .. '"p99_us": %d, "max_us": %d, "mean_us": %.1f, "statuses": {%s}, '
-      .. '"socket_errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}}\n',
+      .. '"socket_errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}, '
+      .. '"quantiles_us": [%s]}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
     latency:percentile(99), latency.max, latency.mean, table.concat(parts, ", "),
-    e.connect, e.read, e.write, e.timeout
+    e.connect, e.read, e.write, e.timeout, table.concat(quantiles, ", ")
   ))
 end
