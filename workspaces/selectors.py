@@ -125,7 +125,7 @@ def _access_sql(of_member: str) -> str:
 
 @functools.cache
 def _access_tables(vendor: str) -> dict[str, str]:
-    """The quoted table names `_access_rows` joins (built once: a dict per call was 3 % of a
+    """The quoted table names `_access_sql` joins (built once: a dict per call was 3 % of a
     lookup's CPU)."""
     return {
         name: connection.ops.quote_name(model._meta.db_table)
