@@ -85,10 +85,8 @@ def fetch(
     if limit is not None:
         sql += " LIMIT %s OFFSET %s"
         params += [int(limit), int(offset)]
-    if lock and connection.features.has_select_for_update:
-        if not connection.in_atomic_block:
-            raise RuntimeError("fetch(lock=True) needs a transaction")
-        sql += f" FOR UPDATE OF {plan.table}" if related else " FOR UPDATE"
+    if lock:
+        sql += _for_update("fetch", of=plan.table if related else None)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -113,9 +111,7 @@ def fetch_with_lateral(
     plan = _plan(model, (), connection.vendor)
     inner = f"{plan.select} WHERE {where}"
     if lock:
-        if not connection.in_atomic_block:
-            raise RuntimeError("fetch_with_lateral(lock=True) needs a transaction")
-        inner += " FOR UPDATE"
+        inner += _for_update("fetch_with_lateral")
     quote = connection.ops.quote_name
     pk = f"owner.{quote(model._meta.pk.column)}"
     sql = (
@@ -134,6 +130,16 @@ def fetch_with_lateral(
             instance = instances[row[pk_index]] = _instance(plan, row[:width])
         pairs.append((instance, row[width:]))
     return pairs
+
+
+def _for_update(caller: str, *, of: str | None = None) -> str:
+    """The row lock's clause (none where the database has no row locks), refused outside a
+    transaction, where the lock would end with the statement."""
+    if not connection.features.has_select_for_update:
+        return ""
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"{caller}(lock=True) needs a transaction")
+    return f" FOR UPDATE OF {of}" if of else " FOR UPDATE"
 
 
 def _instance(plan: _Plan, row: tuple) -> Any:
@@ -256,9 +262,9 @@ def insert_with_children(parent: models.Model, children: Sequence[models.Model])
     head, row, returning, targets = _insert_statement(type(parent), connection.vendor)
     ctes, params = [f"parent AS ({head} {row} {returning})"], _insert_values(parent, targets)
     groups = _by_model(children)
-    for i, (model, instances) in enumerate(groups):
+    links = [_foreign_key_to(model, type(parent)) for model, _ in groups]
+    for i, ((model, instances), link) in enumerate(zip(groups, links, strict=True)):
         head, _, returning, targets = _insert_statement(model, connection.vendor)
-        link = _foreign_key_to(model, type(parent))
         # The link's value is the parent's new id; every other value is a parameter.
         row = f"({', '.join(parent_id if f is link else '%s' for f in targets)})"
         ctes.append(f"child{i} AS ({head} {', '.join([row] * len(instances))} {returning})")
@@ -276,10 +282,10 @@ def insert_with_children(parent: models.Model, children: Sequence[models.Model])
     for group, pk in rows:
         returned.setdefault(group, []).append(pk)
     _mark_saved(parent, returned[0][0])
-    for i, (_, instances) in enumerate(groups):
+    for i, ((_, instances), link) in enumerate(zip(groups, links, strict=True)):
         for instance, pk in zip(instances, returned[i + 1], strict=True):
             _mark_saved(instance, pk)
-            setattr(instance, _foreign_key_to(type(instance), type(parent)).attname, parent.pk)
+            setattr(instance, link.attname, parent.pk)
 
 
 def insert_children(parent: models.Model, children: Sequence[models.Model]) -> None:

@@ -158,9 +158,9 @@ def _remember_access(user: DashboardUser, grants: tuple[list, list, list]) -> No
 
 
 def _distinct_grants(access: UserAccess) -> tuple[list, list, list]:
-    """What `_replace_access` stores for `access`: (workspace, permissions, permission set),
-    (team, permissions) and roles, one grant per workspace, team and role (a repeated entry in
-    a request wins over earlier ones) and each permission once."""
+    """What a user's memberships store for `access`, on a create or a replace: (workspace,
+    permissions, permission set), (team, permissions) and roles, one grant per workspace, team
+    and role (a repeated entry in a request wins over earlier ones) and each permission once."""
     workspaces = [
         (g.workspace, _once(g.permissions), g.permission_set)
         for g in _dedupe(access.workspaces, key=lambda g: g.workspace.pk)
