@@ -11,6 +11,9 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from provisioning.allowlist import AllowlistError as AddressListError
+from provisioning.allowlist import parse as parse_addresses
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -143,7 +146,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# Invitations carry set-password links: only development prints them. Production without EMAIL_URL
+# sends nothing, and `check --deploy` fails until it is set (workspaces/checks.py).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "dummymail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
 
@@ -186,6 +191,17 @@ SPECTACULAR_SETTINGS = {
 SCIM_DAILY_REQUEST_LIMIT = env.int("SCIM_DAILY_REQUEST_LIMIT", default=5000)
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
 SCIM_TRUSTED_PROXY_COUNT = env.int("SCIM_TRUSTED_PROXY_COUNT", default=0)
+# Their addresses (IPs, CIDR blocks, ranges): the header is read only from them, so a client that
+# reaches the app port directly can't forge its address past the IP allowlist.
+SCIM_TRUSTED_PROXIES = env.str("SCIM_TRUSTED_PROXIES", default="")
+try:
+    _trusted_proxies = parse_addresses(SCIM_TRUSTED_PROXIES)
+except AddressListError as error:
+    raise ImproperlyConfigured(
+        f"SCIM_TRUSTED_PROXIES has entries that are not addresses: {error}"
+    ) from None
+if SCIM_TRUSTED_PROXY_COUNT > 0 and not _trusted_proxies:
+    raise ImproperlyConfigured("SCIM_TRUSTED_PROXY_COUNT needs SCIM_TRUSTED_PROXIES: name them.")
 SCIM_MAX_BODY_BYTES = env.int("SCIM_MAX_BODY_BYTES", default=1_000_000)
 # PostgreSQL: integrations kept in memory, emptied by LISTEN/NOTIFY (integration_cache.py).
 SCIM_INTEGRATION_CACHE = env.bool("SCIM_INTEGRATION_CACHE", default=True)

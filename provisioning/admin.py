@@ -9,6 +9,7 @@ from provisioning.models import ActivityEvent, RequestLogEntry, ScimIntegration
 class ScimIntegrationAdmin(admin.ModelAdmin):
     list_display = [
         "company",
+        "provisioning_method",
         "default_workspace",
         "service_origin",
         "masked_token",
@@ -18,9 +19,12 @@ class ScimIntegrationAdmin(admin.ModelAdmin):
     search_fields = ["company__name", "service_origin"]
     list_select_related = ["company", "default_workspace"]
     autocomplete_fields = ["company", "default_workspace"]
+    list_filter = ["provisioning_method"]
     # The token is managed on the settings page only; staff see its masked form, never its hash.
+    # The settings are validated and normalised by the model, as on the settings page.
     fields = [
         "company",
+        "provisioning_method",
         "default_workspace",
         "service_origin",
         "ip_allowlist",

@@ -10,6 +10,8 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest
 
+from provisioning import allowlist
+
 
 def _clean(value: str | None) -> str | None:
     """A bare, normalised address, or None for anything that is not one.
@@ -35,20 +37,26 @@ def _clean(value: str | None) -> str | None:
     return str(address)
 
 
-def client_ip(request: HttpRequest, trusted_proxies: int | None = None) -> str | None:
+def client_ip(request: HttpRequest) -> str | None:
     """The client's IP: REMOTE_ADDR, or X-Forwarded-For behind `SCIM_TRUSTED_PROXY_COUNT` proxies.
 
-    Each trusted proxy appends the address it received the request from, so with N proxies the
-    client is the N-th entry from the right; anything further left was sent by the client and could
-    be forged. If the header is shorter than that, it did not pass through every proxy: fall back
-    to the socket peer rather than trust it.
+    Each proxy appends the address it received the request from, so with N proxies the client is
+    the N-th entry from the right; anything further left was sent by the client and could be
+    forged. The header is read only when the request came through the proxies named in
+    `SCIM_TRUSTED_PROXIES`: the socket peer and the N-1 entries it vouches for must each be one
+    of them. Otherwise (the app port reached directly, or a header shorter than the chain) the
+    socket peer is the client.
     """
-    count = settings.SCIM_TRUSTED_PROXY_COUNT if trusted_proxies is None else trusted_proxies
+    count = settings.SCIM_TRUSTED_PROXY_COUNT
     remote = _clean(request.META.get("REMOTE_ADDR"))
     if count <= 0:
         return remote
     header = request.META.get("HTTP_X_FORWARDED_FOR", "")
     hops = [hop.strip() for hop in header.split(",") if hop.strip()]
     if len(hops) < count:
+        return remote
+    proxies = allowlist.parse_stored(settings.SCIM_TRUSTED_PROXIES)
+    chain = [remote, *(_clean(hop) for hop in hops[len(hops) - count + 1 :])]
+    if not proxies or not all(address and proxies.allows(address) for address in chain):
         return remote
     return _clean(hops[-count])

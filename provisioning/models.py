@@ -2,25 +2,67 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from provisioning import allowlist
+from provisioning.origin import OriginError, normalize_origin
 from provisioning.tokens import mask
 from workspaces.models import Company, Workspace
+
+
+def validate_service_origin(value: str) -> None:
+    try:
+        normalize_origin(value)
+    except OriginError:
+        raise ValidationError(
+            _(
+                "Enter an origin such as https://okta.example.com or okta.example.com: a scheme "
+                "(http or https) and a host name, without a path, query or user name."
+            ),
+            code="invalid_origin",
+        ) from None
+
+
+def validate_ip_allowlist(value: str) -> None:
+    try:
+        allowlist.parse(value)
+    except allowlist.AllowlistError as error:
+        if error.too_many:
+            raise ValidationError(
+                _("The allowlist can hold at most %(max)d entries."),
+                code="too_many_entries",
+                params={"max": allowlist.MAX_ENTRIES},
+            ) from None
+        message = ngettext(
+            "This entry is not an IP address, CIDR block or range: %(entries)s",
+            "These entries are not IP addresses, CIDR blocks or ranges: %(entries)s",
+            len(error.bad_entries),
+        )
+        raise ValidationError(
+            message, code="invalid_entries", params={"entries": ", ".join(error.bad_entries)}
+        ) from None
+
+
+class ProvisioningMethod(models.TextChoices):
+    # Braze's "Custom" integration: its clients send X-Request-Origin and read Braze's shape.
+    CUSTOM = "custom", _("Custom (Braze-compatible API)")
+    # Identity providers can't add headers; they get the standard SCIM document shape.
+    OKTA = "okta", _("Okta")
+    ENTRA = "entra", _("Microsoft Entra ID")
+    SCIM = "scim", _("Other SCIM 2.0 client")
 
 
 class ScimIntegration(models.Model):
     """One per company (Braze allows one "SCIM bridge" per company)."""
 
-    class Method(models.TextChoices):
-        # Braze's "Custom" integration: its clients send X-Request-Origin and read Braze's shape.
-        CUSTOM = "custom", _("Custom (Braze-compatible API)")
-        # Identity providers can't add headers; they get the standard SCIM document shape.
-        OKTA = "okta", _("Okta")
-        ENTRA = "entra", _("Microsoft Entra ID")
-        SCIM = "scim", _("Other SCIM 2.0 client")
+    Method = ProvisioningMethod
 
     company = models.OneToOneField(
         Company, on_delete=models.CASCADE, related_name="scim_integration"
@@ -29,10 +71,17 @@ class ScimIntegration(models.Model):
         Workspace, on_delete=models.PROTECT, related_name="+", verbose_name=_("default workspace")
     )
     provisioning_method = models.CharField(
-        _("provisioning method"), max_length=10, choices=Method.choices, default=Method.CUSTOM
+        _("provisioning method"),
+        max_length=10,
+        choices=ProvisioningMethod.choices,
+        default=ProvisioningMethod.CUSTOM,
     )
-    service_origin = models.CharField(_("service origin"), max_length=255)
-    ip_allowlist = models.TextField(_("IP allowlist"), blank=True)
+    service_origin = models.CharField(
+        _("service origin"), max_length=255, validators=[validate_service_origin]
+    )
+    ip_allowlist = models.TextField(
+        _("IP allowlist"), blank=True, validators=[validate_ip_allowlist]
+    )
 
     # The token itself is never stored: a lookup prefix, a SHA-256 hash and the last 4 characters.
     token_prefix = models.CharField(
@@ -60,9 +109,41 @@ class ScimIntegration(models.Model):
     class Meta:
         verbose_name = _("SCIM integration")
         verbose_name_plural = _("SCIM integrations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(provisioning_method__in=ProvisioningMethod.values),
+                name="scim_integration_known_method",
+            )
+        ]
+        # The default workspace belongs to the integration's company: clean() says so to people,
+        # and on PostgreSQL a foreign key on (company, default workspace) holds every other writer
+        # to it (migration 0006).
 
     def __str__(self) -> str:
         return f"SCIM integration of {self.company}"
+
+    def clean(self) -> None:
+        """Stores each setting in the one spelling the request gate compares with. The field
+        validators have already refused what does not parse; that is left as typed for them."""
+        super().clean()
+        with suppress(OriginError):
+            self.service_origin = normalize_origin(self.service_origin)
+        with suppress(allowlist.AllowlistError):
+            # "10.1.2.3/8" is stored (and shown back) as "10.0.0.0/8".
+            self.ip_allowlist = str(allowlist.parse(self.ip_allowlist))
+        if (
+            self.company_id
+            and self.default_workspace_id
+            and self.default_workspace.company_id != self.company_id
+        ):
+            raise ValidationError(
+                {
+                    "default_workspace": ValidationError(
+                        _("Select one of the company's own workspaces."),
+                        code="other_company",
+                    )
+                }
+            )
 
     @property
     def has_token(self) -> bool:

@@ -13,6 +13,9 @@ from workspaces.models import Company, DashboardUser, Workspace
 # on every request.
 LAST_USED_RESOLUTION_SECONDS = 60
 
+# What an admin configures; the rest of the row is the token's.
+SETTINGS = ("provisioning_method", "default_workspace", "service_origin", "ip_allowlist")
+
 
 def activity_record(
     *,
@@ -38,21 +41,29 @@ def integration_configure(
     ip: str | None,
     provisioning_method: str = ScimIntegration.Method.CUSTOM,
 ) -> ScimIntegration:
-    """Create or update the company's integration; the token is left as it is."""
+    """Create or update the company's integration; the token is left as it is.
+
+    Raises ValidationError for settings the model refuses; stores them as the model normalises them.
+    """
     integration = ScimIntegration.objects.select_for_update().filter(
         company=company
     ).first() or ScimIntegration(company=company)
-    wanted = {
-        "provisioning_method": provisioning_method,
-        "default_workspace": default_workspace,
-        "service_origin": service_origin,
-        "ip_allowlist": ip_allowlist,
-    }
-    changed = [name for name, value in wanted.items() if getattr(integration, name, None) != value]
+    wanted = ScimIntegration(
+        company=company,
+        provisioning_method=provisioning_method,
+        default_workspace=default_workspace,
+        service_origin=service_origin,
+        ip_allowlist=ip_allowlist,
+    )
+    wanted.full_clean(exclude=["company"], validate_unique=False)
+    fields = [ScimIntegration._meta.get_field(name) for name in SETTINGS]
+    changed = [
+        f.name for f in fields if f.value_from_object(integration) != f.value_from_object(wanted)
+    ]
     if integration.pk and not changed:
         return integration
     for name in changed:
-        setattr(integration, name, wanted[name])
+        setattr(integration, name, getattr(wanted, name))
     integration.updated_at = timezone.now()
     integration.save()
     activity_record(

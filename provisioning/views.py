@@ -51,14 +51,15 @@ def scim_settings_access(view: View) -> View:
 def settings_page(request: HttpRequest, company: Company) -> HttpResponse:
     integration = selectors.integration_for_company(company)
     if request.method == "GET":
-        form = ScimSettingsForm(initial=_initial(integration), company=company)
+        form = ScimSettingsForm(instance=integration, company=company)
         return _render_page(request, company, form, integration)
+    # Validated on a new instance: the page keeps showing the stored integration's token card.
     form = ScimSettingsForm(request.POST, company=company)
     if not form.is_valid():
         return _render_page(request, company, form, integration)
     actor, ip = request.user, client_ip(request)
     integration = services.integration_configure(
-        company=company, actor=actor, ip=ip, **form.cleaned_data
+        company=company, actor=actor, ip=ip, **form.settings()
     )
     if request.POST.get("action") == "generate" and not integration.has_token:
         token = services.scim_token_issue(integration=integration, actor=actor, ip=ip)
@@ -94,20 +95,9 @@ def token_reset(request: HttpRequest, company: Company) -> HttpResponse:
     return _render_token(request, company, token)
 
 
-def _initial(integration: ScimIntegration | None) -> dict[str, Any]:
-    if integration is None:
-        return {}
-    return {
-        "provisioning_method": integration.provisioning_method,
-        "default_workspace": integration.default_workspace_id,
-        "service_origin": integration.service_origin,
-        "ip_allowlist": integration.ip_allowlist,
-    }
-
-
 def _render_token(request: HttpRequest, company: Company, token: str) -> HttpResponse:
     integration = selectors.integration_for_company(company)
-    form = ScimSettingsForm(initial=_initial(integration), company=company)
+    form = ScimSettingsForm(instance=integration, company=company)
     return _render_page(request, company, form, integration, new_token=token)
 
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "DEBUG": "False",
@@ -14,6 +16,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "scim.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://scim.example.com",
     "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
 }
 
 
@@ -44,6 +47,47 @@ def test_missing_secret_key_in_production_fails_loudly():
     result = manage("check", **env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_without_a_mail_server_fails_the_deploy_check():
+    """Invitations carry set-password links: never printed to a production log, never dropped
+    without a word."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"}
+    result = manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert "workspaces.E001" in result.stderr
+    assert "set EMAIL_URL to your mail server" in result.stderr
+
+
+def test_production_without_a_mail_setting_prints_no_invitation():
+    script = "from django.conf import settings; print(settings.EMAIL_BACKEND)"
+    env = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"}
+    result = manage("shell", "--no-imports", "-c", script, **env)
+    assert result.stdout.strip() == "django.core.mail.backends.dummy.EmailBackend"
+    development = manage("shell", "--no-imports", "-c", script, DEBUG="True")
+    assert development.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_the_console_mail_backend_fails_the_deploy_check_too():
+    result = manage("check", "--deploy", **{**PRODUCTION, "EMAIL_URL": "consolemail://"})
+    assert result.returncode != 0
+    assert "workspaces.E001" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"SCIM_TRUSTED_PROXY_COUNT": "1"}, "SCIM_TRUSTED_PROXY_COUNT needs SCIM_TRUSTED_PROXIES"),
+        (
+            {"SCIM_TRUSTED_PROXY_COUNT": "1", "SCIM_TRUSTED_PROXIES": "10.0.0.1, proxy.internal"},
+            "SCIM_TRUSTED_PROXIES has entries that are not addresses: proxy.internal",
+        ),
+    ],
+)
+def test_trusted_proxies_must_be_named_by_address(variables, message):
+    result = manage("check", **PRODUCTION, **variables)
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_the_wsgi_application_loads_every_view_and_freezes_them_for_the_collector():

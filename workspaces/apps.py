@@ -10,6 +10,7 @@ class WorkspacesConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.backends.signals import connection_created
 
+        from workspaces import checks  # noqa: F401  (registers the deploy checks)
         from workspaces.services import user_record_sign_in
         from workspaces.timestamps import use_c_loader
 

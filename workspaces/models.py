@@ -64,7 +64,10 @@ class Workspace(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["company", "name"], name="workspace_name_unique_per_company"
-            )
+            ),
+            # The target of foreign keys that must stay within one company (a SCIM
+            # integration's default workspace).
+            models.UniqueConstraint(fields=["company", "id"], name="workspace_company_id_key"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,8 @@ becomes a SCIM error (401 with `WWW-Authenticate: Bearer`, or 429 with `Retry-Af
 
 from __future__ import annotations
 
+import logging
+
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -14,10 +16,12 @@ from rest_framework.throttling import BaseThrottle
 from provisioning import allowlist, failed_attempts, integration_cache, tokens
 from provisioning.client_ip import client_ip
 from provisioning.models import ScimIntegration
-from provisioning.origin import origin_matches
+from provisioning.origin import OriginError, normalize_origin, origin_matches
 from provisioning.ratelimit import count_request
 from provisioning.services import scim_token_record_use
 from workspaces.fetch import fetch
+
+logger = logging.getLogger(__name__)
 
 ORIGIN_HEADERS = ("HTTP_X_REQUEST_ORIGIN", "HTTP_X_ORIGIN_REQUEST")  # the second: older Braze docs
 
@@ -56,6 +60,51 @@ def _integration_for(token: str) -> ScimIntegration | None:
     return integration
 
 
+def _refuse_misconfigured(integration: ScimIntegration, setting: str) -> exceptions.APIException:
+    """A stored value the model's rules would refuse (written around them, by hand in SQL, say):
+    the company's requests are refused, naming the setting, never answered with a 500."""
+    logger.error(
+        "SCIM integration %s of company %s has an invalid %s; its requests are refused",
+        integration.pk,
+        integration.company_id,
+        setting,
+    )
+    return exceptions.PermissionDenied(
+        f"The SCIM integration's {setting} setting is not valid; "
+        "an administrator must correct it in the SCIM settings."
+    )
+
+
+def _check_origin(integration: ScimIntegration, presented: str | None) -> None:
+    try:
+        configured = normalize_origin(integration.service_origin)
+    except OriginError:
+        raise _refuse_misconfigured(integration, "service origin") from None
+    if presented is None:
+        # Identity providers can't add headers: for them the origin is checked only when sent.
+        if integration.is_custom:
+            raise exceptions.AuthenticationFailed("The X-Request-Origin header is missing.")
+    elif not origin_matches(configured, presented):
+        raise exceptions.AuthenticationFailed(
+            "The X-Request-Origin header does not match the configured service origin."
+        )
+
+
+def _check_client_ip(integration: ScimIntegration, ip: str | None) -> None:
+    try:
+        allowed = allowlist.parse_stored(integration.ip_allowlist)
+    except allowlist.AllowlistError:
+        raise _refuse_misconfigured(integration, "IP allowlist") from None
+    if not allowed.allows(ip):
+        raise exceptions.AuthenticationFailed("The client IP address is not on the allowlist.")
+
+
+def _check_default_workspace(integration: ScimIntegration) -> None:
+    # Users are created in it: one of another company's would put them in that company.
+    if integration.default_workspace.company_id != integration.company_id:
+        raise _refuse_misconfigured(integration, "default workspace")
+
+
 class ScimTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <SCIM token>`, then the origin header, then the IP allowlist."""
 
@@ -64,13 +113,15 @@ class ScimTokenAuthentication(BaseAuthentication):
         token = _presented_token(request)
         if token is None:
             raise exceptions.NotAuthenticated("A SCIM bearer token is required.")
-        if failed_attempts.blocked(ip):
-            raise exceptions.Throttled(
-                wait=failed_attempts.WINDOW_SECONDS,
-                detail="Too many invalid SCIM tokens from this address; try again later.",
-            )
         integration = _integration_for(token)
         if integration is None:
+            # Only invalid tokens are throttled: a valid one is never locked out by others'
+            # failures behind the same address (a NAT, an identity provider's shared egress).
+            if failed_attempts.blocked(ip):
+                raise exceptions.Throttled(
+                    wait=failed_attempts.WINDOW_SECONDS,
+                    detail="Too many invalid SCIM tokens from this address; try again later.",
+                )
             failed_attempts.record(ip)
             raise exceptions.AuthenticationFailed("The SCIM token is not valid.")
         # From here on the company is known, so the request log can attribute even a refusal
@@ -80,14 +131,9 @@ class ScimTokenAuthentication(BaseAuthentication):
         presented_origin = next(
             (request.META[h] for h in ORIGIN_HEADERS if request.META.get(h)), None
         )
-        # Identity providers can't add headers: for them the origin is checked only when sent.
-        origin_optional = not integration.is_custom and presented_origin is None
-        if not origin_optional and not origin_matches(integration.service_origin, presented_origin):
-            raise exceptions.AuthenticationFailed(
-                "The X-Request-Origin header does not match the configured service origin."
-            )
-        if not allowlist.parse_stored(integration.ip_allowlist).allows(ip):
-            raise exceptions.AuthenticationFailed("The client IP address is not on the allowlist.")
+        _check_origin(integration, presented_origin)
+        _check_client_ip(integration, ip)
+        _check_default_workspace(integration)
         scim_token_record_use(integration=integration, ip=ip)
         return (None, integration)
 

@@ -69,8 +69,8 @@ def test_the_form_normalises_origin_and_allowlist(company, workspace):
         form_data(workspace, ip_allowlist="10.1.2.3/8,  2001:DB8::1"), company=company
     )
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["service_origin"] == "https://okta.example.com"
-    assert form.cleaned_data["ip_allowlist"] == "10.0.0.0/8, 2001:db8::1"
+    assert form.settings()["service_origin"] == "https://okta.example.com"
+    assert form.settings()["ip_allowlist"] == "10.0.0.0/8, 2001:db8::1"
 
 
 def test_the_form_requires_workspace_and_origin(company):

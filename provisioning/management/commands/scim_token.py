@@ -6,10 +6,10 @@ the browser). The old token stops working at once.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from provisioning.models import ScimIntegration
-from provisioning.origin import OriginError, normalize_origin
 from provisioning.services import integration_configure, scim_token_issue
 from workspaces.models import Company
 
@@ -43,23 +43,26 @@ class Command(BaseCommand):
         origin = origin or (integration.service_origin if integration else None)
         if not origin:
             raise CommandError("--origin is required the first time.")
-        try:
-            origin = normalize_origin(origin)
-        except OriginError:
-            raise CommandError(f"Not a valid service origin: {origin!r}.") from None
         workspaces = company.workspaces.all()
         if workspace_name:
             workspaces = workspaces.filter(name=workspace_name)
         default = workspaces.first() or (integration.default_workspace if integration else None)
         if default is None:
             raise CommandError("The company has no such workspace.")
-        return integration_configure(
-            company=company,
-            default_workspace=default,
-            service_origin=origin,
-            ip_allowlist=integration.ip_allowlist if integration else "",
-            actor=None,
-            ip=None,
-            provisioning_method=method
-            or (integration.provisioning_method if integration else ScimIntegration.Method.CUSTOM),
-        )
+        try:
+            return integration_configure(
+                company=company,
+                default_workspace=default,
+                service_origin=origin,
+                ip_allowlist=integration.ip_allowlist if integration else "",
+                actor=None,
+                ip=None,
+                provisioning_method=method
+                or (
+                    integration.provisioning_method
+                    if integration
+                    else ScimIntegration.Method.CUSTOM
+                ),
+            )
+        except ValidationError as error:  # the model's message, e.g. what an origin looks like
+            raise CommandError(" ".join(error.messages)) from None

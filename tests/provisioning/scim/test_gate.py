@@ -53,11 +53,17 @@ def test_a_reset_token_stops_working_at_once(scim, integration):
     assert ScimClient(Client(), new_token).get("Users").status_code == 200
 
 
-@pytest.mark.parametrize("origin", [None, "https://evil.example.com", "not a url"])
-def test_a_missing_or_wrong_origin_is_401(scim, origin):
+@pytest.mark.parametrize("origin", ["https://evil.example.com", "not a url"])
+def test_a_wrong_origin_is_401(scim, origin):
     assert_401(
         scim.get("Users", HTTP_X_REQUEST_ORIGIN=origin),
         "The X-Request-Origin header does not match the configured service origin.",
+    )
+
+
+def test_a_missing_origin_is_401_saying_it_is_missing(scim):
+    assert_401(
+        scim.get("Users", HTTP_X_REQUEST_ORIGIN=None), "The X-Request-Origin header is missing."
     )
 
 
@@ -106,10 +112,23 @@ def test_forwarded_for_counts_only_behind_trusted_proxies(company, workspace, se
     forwarded = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
     settings.SCIM_TRUSTED_PROXY_COUNT = 0
     assert client.get("Users", **forwarded).status_code == 401
-    settings.SCIM_TRUSTED_PROXY_COUNT = 1
+    settings.SCIM_TRUSTED_PROXY_COUNT, settings.SCIM_TRUSTED_PROXIES = 1, "10.0.0.0/8"
     assert client.get("Users", **forwarded).status_code == 200
     spoofed = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7, 198.51.100.1"}
     assert client.get("Users", **spoofed).status_code == 401
+
+
+def test_a_forged_forwarded_for_from_outside_the_proxies_does_not_pass_the_allowlist(
+    company, workspace, settings
+):
+    """The app port reached directly, not through the proxy: the header is the client's own."""
+    settings.SCIM_TRUSTED_PROXY_COUNT, settings.SCIM_TRUSTED_PROXIES = 1, "10.0.0.1"
+    _, token = make_integration(company, workspace, allowlist="203.0.113.7")
+    client = ScimClient(Client(), token)
+    forged = {"REMOTE_ADDR": "198.51.100.66", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    assert_401(client.get("Users", **forged), "The client IP address is not on the allowlist.")
+    through_the_proxy = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    assert client.get("Users", **through_the_proxy).status_code == 200
 
 
 def test_every_response_carries_rate_limit_headers(scim):
@@ -188,10 +207,21 @@ def test_repeated_invalid_tokens_from_one_address_are_throttled(scim):
     blocked = scim.get("Users", HTTP_AUTHORIZATION=bad, REMOTE_ADDR="198.51.100.9")
     assert blocked.status_code == 429
     assert int(blocked["Retry-After"]) == failed_attempts.WINDOW_SECONDS
-    # Even the right token is refused from that address until the window ends...
-    assert scim.get("Users", REMOTE_ADDR="198.51.100.9").status_code == 429
-    # ...while other addresses are unaffected.
-    assert scim.get("Users", REMOTE_ADDR="198.51.100.10").status_code == 200
+    # Other addresses are unaffected.
+    assert scim.get("Users", HTTP_AUTHORIZATION=bad, REMOTE_ADDR="198.51.100.10").status_code == 401
+
+
+def test_a_valid_token_is_never_locked_out_by_invalid_ones_from_its_address(scim):
+    """Companies behind one NAT or an identity provider's shared egress share an address."""
+    from provisioning import failed_attempts
+
+    bad = "Bearer scim_wrongwrongwrongwrongwrongwrongwrongwrongwro"
+    for _ in range(failed_attempts.MAX_FAILURES + 5):
+        scim.get("Users", HTTP_AUTHORIZATION=bad, REMOTE_ADDR="198.51.100.9")
+    assert failed_attempts.blocked("198.51.100.9")
+    assert scim.get("Users", REMOTE_ADDR="198.51.100.9").status_code == 200
+    # ...and its success doesn't lift the block for the invalid ones.
+    assert scim.get("Users", HTTP_AUTHORIZATION=bad, REMOTE_ADDR="198.51.100.9").status_code == 429
 
 
 def test_identity_provider_integrations_may_omit_the_origin_header(idp_scim):
@@ -205,7 +235,9 @@ def test_identity_provider_integrations_still_refuse_a_wrong_origin(idp_scim):
 
 
 def test_custom_integrations_require_the_origin_header(scim):
-    assert scim.get("Users", HTTP_X_REQUEST_ORIGIN=None).status_code == 401
+    assert_401(
+        scim.get("Users", HTTP_X_REQUEST_ORIGIN=None), "The X-Request-Origin header is missing."
+    )
 
 
 def test_a_busy_company_writes_its_counter_once_per_block(scim, integration, settings):
