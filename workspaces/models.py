@@ -5,6 +5,7 @@ Nothing here knows about SCIM. Writes go through `services.py`, reads through `s
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -32,6 +33,17 @@ def new_public_id() -> str:
 def new_user_public_id() -> str:
     """A user id in Braze's shape: four groups of eight hex characters."""
     return "-".join(secrets.token_hex(4) for _ in range(4))
+
+
+# Wider than the two functions above make (hex and dashes), so an id made some other URL-safe way
+# still works; as long as the longest public_id column.
+_PUBLIC_ID = re.compile(r"[0-9A-Za-z_-]{1,40}")
+
+
+def could_be_public_id(value: str) -> bool:
+    """Whether `value` could name a row by its public id. Anything else names none, and is not
+    worth a query: PostgreSQL refuses text holding a NUL rather than finding nothing."""
+    return _PUBLIC_ID.fullmatch(value) is not None
 
 
 class Company(models.Model):

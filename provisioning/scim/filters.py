@@ -47,11 +47,8 @@ from provisioning.scim.errors import (
     USER_SCHEMA,
     ScimError,
 )
-
-MAX_FILTER_LENGTH = 4096
-# Real IdP filters nest two or three levels. A deeper one is hostile input: refuse it before the
-# parser, the visitor and the database each recurse once per level.
-MAX_FILTER_NESTING = 32
+from provisioning.scim.limits import MAX_FILTER_LENGTH, MAX_FILTER_NESTING, MAX_FILTER_TERMS
+from provisioning.scim.negotiation import unstorable
 
 
 def invalid_filter(detail: str) -> ScimError:
@@ -232,15 +229,44 @@ def _nesting(expression: str) -> int:
     return deepest
 
 
+def filter_problem(node: FilterNode | AttrPath) -> str | None:
+    """Why a parsed filter (or a PATCH path's value filter) can't be used, or None.
+
+    Real nesting is bounded before parsing (`_nesting`); here the terms are counted, and each
+    compared string checked: the grammar's own escapes (`"\\ud800"`, `"\\u0000"`) make
+    characters no column can store, which the body parser never saw as such."""
+    terms, stack = 0, [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, LogicalExpr):
+            stack.extend(node.terms)
+        elif isinstance(node, Not):
+            stack.append(node.expr)
+        elif isinstance(node, ValuePath):
+            stack.append(node.val_filter)
+        elif isinstance(node, Comparison | Present):
+            terms += 1
+            value = node.value if isinstance(node, Comparison) else None
+            if isinstance(value, str) and unstorable(value):
+                return "Filter values may not contain NUL characters or lone surrogates."
+    if terms > MAX_FILTER_TERMS:
+        return f"The filter has more than {MAX_FILTER_TERMS} comparisons."
+    return None
+
+
 def parse_filter(expression: str) -> FilterNode:
     if len(expression) > MAX_FILTER_LENGTH:
         raise invalid_filter(f"The filter is longer than {MAX_FILTER_LENGTH} characters.")
     if _nesting(expression) > MAX_FILTER_NESTING:
         raise invalid_filter(f"The filter nests deeper than {MAX_FILTER_NESTING} levels.")
     try:
-        return ScimFilter(expression).ast
+        node = ScimFilter(expression).ast
     except (SCIMException, ValueError, RecursionError) as exc:
         raise invalid_filter(f"The filter is not valid: {exc}") from None
+    problem = filter_problem(node)
+    if problem:
+        raise invalid_filter(problem)
+    return node
 
 
 def to_q(expression: str, attributes: dict[str, Attribute], core_schema: str, extensions=()) -> Q:

@@ -1,12 +1,16 @@
 """Media types: `application/scim+json` (RFC 7644 §3.1) and plain `application/json`, in and out.
 
 The parser is strict where a lenient one would let bad input reach the database: oversized bodies,
-invalid UTF-8, duplicate keys, deep nesting and NUL characters are refused with a SCIM 4xx.
+invalid UTF-8, duplicate keys, deep nesting, numbers beyond a double and strings no database can
+hold are refused with a SCIM 4xx, for every body at once. (orjson refuses the last two as well,
+but keeps the last of duplicate keys without a word, so the standard library parses.)
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 
 import orjson
 from django.conf import settings
@@ -16,9 +20,18 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
 from provisioning.scim.errors import ScimError, bad_request
+from provisioning.scim.limits import MAX_JSON_DEPTH
 
 SCIM_MEDIA_TYPE = "application/scim+json"
-MAX_DEPTH = 16
+
+# A NUL, which PostgreSQL text cannot hold, and a lone UTF-16 surrogate (JSON's `"\ud800"`),
+# which is no character at all: UTF-8 cannot encode it, so no database driver can send it.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(text: str) -> bool:
+    """Whether `text` holds a character no column can store: the one test for bodies and filters."""
+    return _UNSTORABLE.search(text) is not None
 
 
 class ScimRenderer(JSONRenderer):
@@ -75,12 +88,28 @@ def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     return result
 
 
+def _finite(text: str) -> float:
+    # 1e400 is valid JSON that no double holds; Python reads it as infinity, which no integer,
+    # column or JSON output can take (RFC 8259 §6 lets a parser limit the range).
+    number = float(text)
+    if not math.isfinite(number):
+        raise bad_request(f"The number {text[:40]} is out of range.", "invalidValue")
+    return number
+
+
+def _not_json(name: str) -> None:
+    raise bad_request(f"{name} is not a JSON value.", "invalidSyntax")
+
+
 def _check_values(value: object, depth: int = 0) -> None:
-    if depth > MAX_DEPTH:
+    if depth > MAX_JSON_DEPTH:
         raise bad_request("The JSON document is nested too deeply.", "invalidSyntax")
     if isinstance(value, str):
-        if "\x00" in value:
-            raise bad_request("Strings may not contain NUL characters.", "invalidValue")
+        if unstorable(value):
+            raise bad_request(
+                "Strings may not contain NUL characters or lone UTF-16 surrogates.",
+                "invalidValue",
+            )
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_values(key, depth + 1)
@@ -100,7 +129,12 @@ def parse_json_body(raw: bytes) -> object:
     if not text.strip():
         raise bad_request("The request body is empty.", "invalidSyntax")
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+        data = json.loads(
+            text,
+            object_pairs_hook=_reject_duplicate_keys,
+            parse_float=_finite,
+            parse_constant=_not_json,
+        )
     except (ValueError, RecursionError):
         raise bad_request(
             "Request is unparsable, syntactically incorrect, or violates schema.", "invalidSyntax"

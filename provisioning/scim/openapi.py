@@ -39,9 +39,12 @@ from provisioning.scim.errors import (
     SEARCH_REQUEST_SCHEMA,
     USER_SCHEMA,
 )
-from provisioning.scim.filters import MAX_FILTER_LENGTH
-from provisioning.scim.listing import DEFAULT_COUNT, MAX_COUNT
-from provisioning.scim.patch import MAX_OPERATIONS
+from provisioning.scim.limits import (
+    DEFAULT_COUNT,
+    MAX_COUNT,
+    MAX_FILTER_LENGTH,
+    MAX_PATCH_OPERATIONS,
+)
 from provisioning.scim.schemas import (
     RESOURCE_TYPE_SCHEMA,
     SCHEMA_SCHEMA,
@@ -488,7 +491,7 @@ PATCH_OPERATION: Schema = _object(
 PATCH_OP: Schema = _object(
     {
         "schemas": _urns(PATCH_OP_SCHEMA),
-        "Operations": _array(ref("PatchOperation"), minItems=1, maxItems=MAX_OPERATIONS),
+        "Operations": _array(ref("PatchOperation"), minItems=1, maxItems=MAX_PATCH_OPERATIONS),
     },
     closed=True,
     required=["schemas", "Operations"],

@@ -26,8 +26,8 @@ from scim2_models.path.expressions import LogicalOperator
 
 from provisioning.scim import idp_quirks
 from provisioning.scim.errors import PATCH_OP_SCHEMA, ScimError, bad_request
-
-MAX_OPERATIONS = 1000
+from provisioning.scim.filters import filter_problem
+from provisioning.scim.limits import MAX_PATCH_OPERATIONS, MAX_PATCH_VALUES
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,23 @@ def parse_operations(body: Any) -> list[Operation]:
     raw_ops = idp_quirks.patch_operations(body)
     if not isinstance(raw_ops, list) or not raw_ops:
         raise bad_request("'Operations' must be a non-empty array.", "invalidSyntax")
-    if len(raw_ops) > MAX_OPERATIONS:
-        raise bad_request(f"At most {MAX_OPERATIONS} operations per request.", "tooMany")
-    return [_parse_operation(raw) for raw in raw_ops]
+    if len(raw_ops) > MAX_PATCH_OPERATIONS:
+        raise bad_request(f"At most {MAX_PATCH_OPERATIONS} operations per request.")
+    operations = [_parse_operation(raw) for raw in raw_ops]
+    # Each value (a group member, most often) is work of its own: bounded across the request.
+    if sum(_value_count(op.value) for op in operations) > MAX_PATCH_VALUES:
+        raise bad_request(f"At most {MAX_PATCH_VALUES} values per request, in all operations.")
+    return operations
+
+
+def _value_count(value: Any) -> int:
+    """How many values an operation carries: the members of a path-less group value count too
+    (Okta's `{"members": [...]}`)."""
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, dict):
+        return max(1, sum(len(item) for item in value.values() if isinstance(item, list)))
+    return 1
 
 
 def _parse_operation(raw: Any) -> Operation:
@@ -75,6 +89,9 @@ def _parse_operation(raw: Any) -> Operation:
             path = Path(raw_path.strip()).ast
         except (SCIMException, ValueError, RecursionError):
             raise invalid_path(f"The path is not valid: {raw_path!r}.") from None
+        problem = filter_problem(path)
+        if problem:
+            raise invalid_path(problem)
     if op == "remove" and path is None:
         raise no_target("A remove operation needs a path.")
     if op != "remove" and "value" not in raw:

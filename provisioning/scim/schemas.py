@@ -17,7 +17,7 @@ from provisioning.scim.errors import (
     GROUP_SCHEMA,
     USER_SCHEMA,
 )
-from provisioning.scim.listing import MAX_COUNT
+from provisioning.scim.limits import MAX_COUNT
 from workspaces.permissions import COMPANY_PERMISSIONS, Department
 
 SERVICE_PROVIDER_CONFIG_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import JsonResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.encoding import escape_uri_path
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,7 +39,7 @@ from provisioning.scim.negotiation import (
     ScimRenderer,
 )
 from workspaces import selectors, services
-from workspaces.models import Company, DashboardUser, Role
+from workspaces.models import Company, DashboardUser, Role, could_be_public_id
 
 
 @functools.lru_cache(maxsize=32)
@@ -53,6 +54,8 @@ class ScimView(APIView):
     renderer_classes = [ScimRenderer, PlainJSONRenderer]
     parser_classes = [ScimParser, PlainJSONParser]
     content_negotiation_class = ScimContentNegotiation
+    missing = "Resource not found"
+    selection: listing.AttributeSelection
 
     def get_exception_handler(self):
         return scim_exception_handler
@@ -95,7 +98,10 @@ class ScimView(APIView):
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)  # the gate
-        listing.check_attribute_params(request.query_params)
+        public_id = kwargs.get("public_id")
+        if public_id is not None and not could_be_public_id(public_id):
+            raise not_found(self.missing)
+        self.selection = listing.attribute_selection(request.query_params)
 
     def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -113,7 +119,9 @@ def _log_request(request, integration: ScimIntegration, status: int, started: fl
         RequestLogEntry(
             company_id=integration.company_id,
             method=request.method[:10],
-            path=request.path[:500],
+            # Percent-encoded as on the wire: a NUL in the path (`/Users/%00`) would have failed
+            # the whole batch's INSERT on PostgreSQL.
+            path=escape_uri_path(request.path)[:500],
             status=status,
             duration_ms=int((time.monotonic() - started) * 1000),
             client_ip=request.scim_client_ip,
@@ -126,6 +134,8 @@ def _log_request(request, integration: ScimIntegration, status: int, started: fl
 
 
 class UserViewMixin:
+    missing = "User not found"
+
     def user_location(self, user: DashboardUser) -> str:
         return self.resource_url("users", user.public_id)
 
@@ -140,7 +150,7 @@ class UserViewMixin:
     def get_user(self, public_id: str, *, lock: bool = False) -> DashboardUser:
         user = selectors.user_get_for_company(company=self.company, public_id=public_id, lock=lock)
         if user is None:  # another company's user is just as missing
-            raise not_found("User not found")
+            raise not_found(self.missing)
         return user
 
     def with_access(self, user: DashboardUser) -> DashboardUser:
@@ -150,9 +160,7 @@ class UserViewMixin:
 
     def user_response(self, user: DashboardUser, status: int = 200) -> Response:
         doc = self.user_document(user)
-        response = Response(
-            listing.select_attributes(doc, self.request.query_params), status=status
-        )
+        response = Response(self.selection.apply(doc), status=status)
         response["ETag"] = doc["meta"]["version"]
         if status == 201:
             response["Location"] = doc["meta"]["location"]
@@ -161,9 +169,9 @@ class UserViewMixin:
 
 class UsersView(UserViewMixin, ScimView):
     def get(self, request: Request) -> Response:
-        return self.search(request.query_params)
+        return self.search(request.query_params, self.selection)
 
-    def search(self, params) -> Response:
+    def search(self, params, selection: listing.AttributeSelection) -> Response:
         email = filters.user_name_equals(params.get("filter"))
         if email is not None and not params.get("sortBy") and not params.get("sortOrder"):
             # The identity provider's lookup before each create: one indexed row at most.
@@ -190,7 +198,7 @@ class UsersView(UserViewMixin, ScimView):
                 extensions=filters.USER_EXTENSIONS,
             )
             selectors.load_access(page.rows)
-        return Response(page.envelope([self.user_document(u) for u in page.rows], params))
+        return Response(page.envelope([self.user_document(u) for u in page.rows], selection))
 
     def post(self, request: Request) -> Response:
         parsed = serializers.parse_user(self.body(), company=self.company)
@@ -215,7 +223,8 @@ class UsersSearchView(UsersView):
         raise ScimError(405, "Use POST for .search.")
 
     def post(self, request: Request) -> Response:
-        return self.search(listing.search_request_params(self.body()))
+        params = listing.search_request_params(self.body())
+        return self.search(params, listing.attribute_selection(params))
 
 
 class UserDetailView(UserViewMixin, ScimView):
@@ -291,42 +300,44 @@ class UserDetailView(UserViewMixin, ScimView):
 # Groups: company roles (an IdP group is a role, as Braze maps IdP groups to roles)
 
 
-def _wants_members(params) -> bool:
+def _wants_members(selection: listing.AttributeSelection) -> bool:
     """Members are fetched only when the response shows them (`excludedAttributes=members` is
     how Entra asks for a group without its possibly thousands of members)."""
     member_names = {"members", f"{GROUP_SCHEMA.lower()}:members"}
-    wanted = [n.lower().split(".")[0] for n in listing.attribute_names(params, "attributes")]
-    if wanted:
-        return any(n in member_names for n in wanted)
-    excluded = [n.lower() for n in listing.attribute_names(params, "excludedAttributes")]
-    return not any(n in member_names for n in excluded)
+    if selection.wanted:
+        return any(n.lower().split(".")[0] in member_names for n in selection.wanted)
+    return not any(n.lower() in member_names for n in selection.excluded)
 
 
 class GroupViewMixin:
+    missing = "Group not found"
+
     def get_role(self, public_id: str, *, lock: bool = False) -> Role:
         roles = selectors.roles_for_company(self.company)
         role = (roles.select_for_update() if lock else roles).filter(public_id=public_id).first()
         if role is None:
-            raise not_found("Group not found")
+            raise not_found(self.missing)
         return role
 
-    def group_documents(self, roles: list[Role], params) -> list[dict]:
-        members = selectors.role_members([r.pk for r in roles]) if _wants_members(params) else {}
+    def group_documents(
+        self, roles: list[Role], selection: listing.AttributeSelection
+    ) -> list[dict]:
+        wanted = _wants_members(selection)
+        members = selectors.role_members([r.pk for r in roles]) if wanted else {}
         return [
-            listing.select_attributes(
+            selection.apply(
                 serializers.render_group(
                     role,
                     location=self.resource_url("groups", role.public_id),
                     members=members.get(role.pk),
                     member_url=lambda pk: self.resource_url("users", pk),
-                ),
-                params,
+                )
             )
             for role in roles
         ]
 
     def group_response(self, role: Role, status: int = 200) -> Response:
-        (doc,) = self.group_documents([role], self.request.query_params)
+        (doc,) = self.group_documents([role], self.selection)
         headers = {"ETag": serializers.version_of(role.updated_at)}
         if status == 201:
             # Not from `doc`: `attributes`/`excludedAttributes` may have left `meta` out of it
@@ -344,9 +355,9 @@ class GroupViewMixin:
 
 class GroupsView(GroupViewMixin, ScimView):
     def get(self, request: Request) -> Response:
-        return self.search(request.query_params)
+        return self.search(request.query_params, self.selection)
 
-    def search(self, params) -> Response:
+    def search(self, params, selection: listing.AttributeSelection) -> Response:
         queryset = selectors.roles_for_company(self.company)
         if params.get("filter"):
             queryset = queryset.filter(filters.group_filter(params["filter"])).distinct()
@@ -356,8 +367,8 @@ class GroupsView(GroupViewMixin, ScimView):
             sort_attributes=filters.GROUP_FILTER_ATTRIBUTES,
             core_schema=GROUP_SCHEMA,
         )
-        documents = self.group_documents(page.rows, params)
-        return Response(page.envelope(documents, {}))
+        documents = self.group_documents(page.rows, selection)
+        return Response(page.envelope(documents, listing.AttributeSelection()))
 
     @transaction.atomic
     def post(self, request: Request) -> Response:
@@ -376,7 +387,8 @@ class GroupsSearchView(GroupsView):
         raise ScimError(405, "Use POST for .search.")
 
     def post(self, request: Request) -> Response:
-        return self.search(listing.search_request_params(self.body()))
+        params = listing.search_request_params(self.body())
+        return self.search(params, listing.attribute_selection(params))
 
 
 class GroupDetailView(GroupViewMixin, ScimView):
@@ -417,7 +429,7 @@ class GroupDetailView(GroupViewMixin, ScimView):
         services.role_update(role=role, name=name, external_id=external_id)
         for op in member_ops:
             group_patch.apply_member_operation(role, op, self.resolve_members)
-        if request.query_params.get("attributes") or request.query_params.get("excludedAttributes"):
+        if self.selection:
             return self.group_response(role)
         # 204 keeps a membership change cheap however large the group (RFC 7644 §3.5.2 allows it).
         return Response(status=204, headers={"ETag": serializers.version_of(role.updated_at)})

@@ -4,17 +4,24 @@ RFC 7644 prescribes), never a 500 and never a side effect."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from provisioning.models import RequestLogEntry
+from provisioning.scim import limits, listing
 from tests.provisioning.scim.conftest import new_user_body
-from workspaces.models import DashboardUser
+from workspaces.models import DashboardUser, Role
 
 pytestmark = pytest.mark.django_db
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+SEARCH = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}
+# A lone UTF-16 surrogate as JSON spells it: valid JSON, but no UTF-8 (nor PostgreSQL) can hold it.
+SURROGATE = "\\ud800"
 
 
 def assert_scim_error(response, status: int, scim_type: str | None = None) -> dict:
@@ -172,10 +179,201 @@ def test_a_body_on_get_is_ignored(scim, user_id):
     assert response.json()["totalResults"] == 1
 
 
-def test_an_enormous_attributes_list_is_harmless(scim, user_id):
-    response = scim.get("Users", {"attributes": ",".join(["nope"] * 20_000)})
+@pytest.fixture
+def group_id(scim) -> str:
+    return scim.post("Groups", {"schemas": [GROUP], "displayName": "Engineers"}).json()["id"]
+
+
+def _with(body: dict, where: str) -> str:
+    """`body` as JSON text with the lone surrogate put where the placeholder `@` stands."""
+    return json.dumps(body).replace(json.dumps(where), f'"{SURROGATE}"')
+
+
+def _surrogate_bodies(user_id: str, group_id: str) -> list[tuple[str, str, str]]:
+    user = new_user_body("grace@example.com", externalId="x", password="a long passphrase")
+    patch_value = {"Operations": [{"op": "replace", "path": "name.givenName", "value": "@"}]}
+    members = {"Operations": [{"op": "add", "path": "members", "value": [{"value": "@"}]}]}
+    return [
+        ("post", "Users", _with({**user, "name": {"givenName": "@"}}, "@")),
+        ("post", "Users", _with({**user, "externalId": "@"}, "@")),
+        ("post", "Users", _with({**user, "password": "@"}, "@")),
+        (
+            "put",
+            f"Users/{user_id}",
+            _with({**user, "userName": "ada@example.com", "title": "@"}, "@"),
+        ),
+        ("patch", f"Users/{user_id}", _with(patch_value, "@")),
+        ("post", "Groups", _with({"schemas": [GROUP], "displayName": "@"}, "@")),
+        (
+            "post",
+            "Groups",
+            _with({"schemas": [GROUP], "displayName": "G", "members": [{"value": "@"}]}, "@"),
+        ),
+        ("patch", f"Groups/{group_id}", _with(members, "@")),
+        ("post", "Users/.search", _with({**SEARCH, "attributes": ["@"]}, "@")),
+    ]
+
+
+def test_a_lone_surrogate_in_any_string_of_a_body_is_400_and_writes_nothing(
+    scim, user_id, group_id
+):
+    for method, path, body in _surrogate_bodies(user_id, group_id):
+        assert_scim_error(scim.send(method, path, body), 400, "invalidValue")
+    assert DashboardUser.objects.count() == 1
+    assert list(Role.objects.values_list("name", flat=True)) == ["Engineers"]
+    assert DashboardUser.objects.get().given_name == "Ada"
+
+
+@pytest.mark.parametrize("escape", [SURROGATE, "\\u0000", "\\udfff\\ud800"])
+@pytest.mark.parametrize(
+    "expression",
+    ['userName eq "{}"', 'name.givenName co "{}"', 'emails[value sw "{}"]', 'id gt "{}"'],
+)
+def test_a_string_no_database_can_hold_in_a_filter_is_400_invalid_filter(
+    scim, user_id, expression, escape
+):
+    # In a filter the character arrives as the filter grammar's own escape (RFC 7644 §3.4.2.2
+    # takes JSON's string syntax).
+    expression = expression.format(escape)
+    assert_scim_error(scim.get("Users", {"filter": expression}), 400, "invalidFilter")
+    response = scim.post("Users/.search", {**SEARCH, "filter": expression})
+    assert_scim_error(response, 400, "invalidFilter")
+    group_filter = expression.replace("userName", "displayName").replace("emails", "members")
+    if "givenName" not in group_filter:
+        assert_scim_error(scim.get("Groups", {"filter": group_filter}), 400, "invalidFilter")
+
+
+def test_a_lone_surrogate_in_a_patch_path_filter_is_400(scim, user_id, group_id):
+    path = f'members[value eq "{SURROGATE}"]'
+    response = scim.patch(f"Groups/{group_id}", {"Operations": [{"op": "remove", "path": path}]})
+    assert_scim_error(response, 400, "invalidPath")
+    path = f'emails[type eq "{SURROGATE}"].value'
+    operation = {"op": "add", "path": path, "value": "ada@example.com"}
+    response = scim.patch(f"Users/{user_id}", {"Operations": [operation]})
+    assert_scim_error(response, 400, "invalidPath")
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"startIndex": 1e400}', '{"count": -1e400}', '{"count": 1E+999}', '{"count": NaN}'],
+)
+def test_a_number_beyond_a_double_in_a_body_is_400(scim, user_id, body):
+    response = scim.post("Users/.search", body)
+    assert response.status_code == 400
+    assert_scim_error(response, 400, response.json().get("scimType"))
+    user = json.dumps(new_user_body("grace@example.com"))[:-1] + ', "active": 1e400}'
+    assert_scim_error(scim.post("Users", user), 400, "invalidValue")
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+@pytest.mark.parametrize("collection", ["Users", "Groups"])
+@pytest.mark.parametrize("bad_id", ["%00", "a%00b", "%C3%A9t%C3%A9", "x" * 300])
+def test_an_id_that_cannot_be_ours_is_a_404_without_asking_the_database(
+    scim, user_id, group_id, method, collection, bad_id
+):
+    # PostgreSQL text cannot hold a NUL: the lookup used to fail and answer "could not be stored".
+    body = {"Operations": [{"op": "replace", "path": "displayName", "value": "x"}]}
+    if method == "put":
+        body = (
+            new_user_body() if collection == "Users" else {"schemas": [GROUP], "displayName": "x"}
+        )
+    path = f"{collection}/{bad_id}"
+    with CaptureQueriesContext(connection) as queries:
+        response = (
+            scim.delete(path)
+            if method == "delete"
+            else (scim.get(path) if method == "get" else scim.send(method, path, body))
+        )
+    assert_scim_error(response, 404)
+    assert not [q for q in queries if re.search(r'public_id"? = ', q["sql"])]
+    assert RequestLogEntry.objects.filter(path__startswith=f"/scim/v2/{collection}/").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounded work per request
+
+
+@pytest.mark.parametrize("key", ["attributes", "excludedAttributes"])
+def test_more_attribute_names_than_the_cap_is_400_invalid_value(scim, user_id, key):
+    names = ",".join(["userName"] * (limits.MAX_ATTRIBUTE_NAMES + 1))
+    body = assert_scim_error(scim.get("Users", {key: names}), 400, "invalidValue")
+    assert str(limits.MAX_ATTRIBUTE_NAMES) in body["detail"]
+    names_list = ["id"] * 150_000  # the issue's request, within the body size bound
+    response = scim.post("Groups/.search", {**SEARCH, key: names_list})
+    assert_scim_error(response, 400, "invalidValue")
+    response = scim.get(f"Users/{user_id}", {key: names})
+    assert_scim_error(response, 400, "invalidValue")
+
+
+def test_an_attribute_name_longer_than_the_cap_is_400_invalid_value(scim, user_id):
+    name = "a" * (limits.MAX_ATTRIBUTE_NAME_LENGTH + 1)
+    assert_scim_error(scim.get("Users", {"attributes": name}), 400, "invalidValue")
+    response = scim.post("Users/.search", {**SEARCH, "excludedAttributes": [name]})
+    assert_scim_error(response, 400, "invalidValue")
+
+
+def test_as_many_attribute_names_as_the_cap_are_answered(scim, user_id):
+    names = ["nope"] * (limits.MAX_ATTRIBUTE_NAMES - 1) + ["userName"]
+    response = scim.get("Users", {"attributes": ",".join(names)})
     assert response.status_code == 200
-    assert response.json()["Resources"][0].keys() == {"schemas", "id"}
+    assert response.json()["Resources"][0].keys() == {"schemas", "id", "userName"}
+
+
+def test_attribute_names_are_resolved_once_per_request_not_per_resource(scim, user_id, monkeypatch):
+    for n in range(99):
+        scim.post("Users", new_user_body(f"user{n}@example.com"))
+    calls = []
+    real = listing.attribute_selection
+    monkeypatch.setattr(listing, "attribute_selection", lambda p: calls.append(1) or real(p))
+    response = scim.get("Users", {"attributes": "userName,name.givenName", "count": "100"})
+    assert response.json()["itemsPerPage"] == 100
+    assert len(calls) == 1
+    calls.clear()
+    response = scim.post("Users/.search", {**SEARCH, "excludedAttributes": ["emails"]})
+    assert response.json()["itemsPerPage"] == 100
+    assert len(calls) == 2  # the query string's (empty) and the body's
+
+
+def test_a_filter_with_more_terms_than_the_cap_is_400_invalid_filter(scim):
+    expression = " or ".join(["id pr"] * (limits.MAX_FILTER_TERMS + 1))
+    assert len(expression) < limits.MAX_FILTER_LENGTH
+    body = assert_scim_error(scim.get("Users", {"filter": expression}), 400, "invalidFilter")
+    assert str(limits.MAX_FILTER_TERMS) in body["detail"]
+    expression = " or ".join(["id pr"] * limits.MAX_FILTER_TERMS)
+    assert scim.get("Groups", {"filter": expression}).status_code == 200
+
+
+def _member_patch(operations: int, members_each: int, ids: list[str]) -> dict:
+    value = [{"value": ids[n % len(ids)]} for n in range(members_each)]
+    return {"Operations": [{"op": "add", "path": "members", "value": value}] * operations}
+
+
+def test_a_group_patch_beyond_the_value_cap_is_400_and_changes_nothing(scim, user_id, group_id):
+    too_many = _member_patch(limits.MAX_PATCH_OPERATIONS, 11, [user_id])
+    assert limits.MAX_PATCH_OPERATIONS * 11 > limits.MAX_PATCH_VALUES
+    body = assert_scim_error(scim.patch(f"Groups/{group_id}", too_many), 400, "invalidValue")
+    assert str(limits.MAX_PATCH_VALUES) in body["detail"]
+    one_big_op = _member_patch(1, limits.MAX_PATCH_VALUES + 1, [user_id])
+    assert_scim_error(scim.patch(f"Groups/{group_id}", one_big_op), 400, "invalidValue")
+    assert not Role.objects.get(public_id=group_id).assignments.exists()
+
+
+def test_a_patch_with_more_operations_than_the_cap_is_400(scim, user_id, group_id):
+    too_many = _member_patch(limits.MAX_PATCH_OPERATIONS + 1, 1, [user_id])
+    body = assert_scim_error(scim.patch(f"Groups/{group_id}", too_many), 400, "invalidValue")
+    assert str(limits.MAX_PATCH_OPERATIONS) in body["detail"]
+    operation = {"op": "replace", "path": "title", "value": "x"}
+    body = {"Operations": [operation] * (limits.MAX_PATCH_OPERATIONS + 1)}
+    assert_scim_error(scim.patch(f"Users/{user_id}", body), 400, "invalidValue")
+
+
+def test_a_group_patch_at_the_caps_is_applied(scim, user_id, group_id):
+    per_op = limits.MAX_PATCH_VALUES // limits.MAX_PATCH_OPERATIONS
+    response = scim.patch(
+        f"Groups/{group_id}", _member_patch(limits.MAX_PATCH_OPERATIONS, per_op, [user_id])
+    )
+    assert response.status_code == 204
+    assert Role.objects.get(public_id=group_id).assignments.count() == 1
 
 
 # ---------------------------------------------------------------------------------------------
