@@ -112,8 +112,8 @@ def _log_request(request, integration: ScimIntegration, status: int, started: fl
     request_log.record(
         RequestLogEntry(
             company_id=integration.company_id,
-            method=request.method[:10],
-            path=request.path[:500],
+            method=request.method,
+            path=request.path,  # request_log makes it storable
             status=status,
             duration_ms=int((time.monotonic() - started) * 1000),
             client_ip=request.scim_client_ip,
