@@ -72,6 +72,16 @@ def flush() -> None:
         _write(batch)
 
 
+def flush_on_stop(timeout: float = 5) -> None:
+    """`flush()` on a connection of its own, for a process being stopped: gunicorn's
+    `worker_abort` hook runs in the middle of the request that overran the timeout, whose
+    transaction on this thread's connection is never committed, and the entries would go with
+    it. The timeout keeps a database that doesn't answer from holding up the stop."""
+    writer = threading.Thread(target=_flush_in_background, daemon=True)
+    writer.start()
+    writer.join(timeout)
+
+
 def _make_storable(entry: RequestLogEntry) -> None:
     """PostgreSQL text can't hold NUL, which a client sends as %00 in the path and Django
     decodes; it is stored as the client sent it. (Django percent-encodes again any bytes that
@@ -120,7 +130,7 @@ def _insert_one_by_one(entries: list[RequestLogEntry]) -> None:
 def _insert(entries: list[RequestLogEntry]) -> None:
     # Its own transaction, never a caller's, which a failure here would spoil; the company's
     # foreign key is checked at its commit. (No caller holds one: the log is written after the
-    # response, by a timer thread, or at exit.)
+    # response, by a timer thread, or by a thread of its own at a stop.)
     try:
         with transaction.atomic(durable=True, savepoint=False):
             RequestLogEntry.objects.bulk_create(entries)
@@ -137,4 +147,4 @@ def _flush_in_background() -> None:
         connections.close_all()  # this thread's own connection, opened for the write
 
 
-atexit.register(flush)
+atexit.register(flush_on_stop)

@@ -6,7 +6,7 @@ import time
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from provisioning import request_log
 from provisioning.models import RequestLogEntry, ScimIntegration
@@ -83,7 +83,7 @@ def test_the_timer_writes_within_the_delay(settings, scim):
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="a server connection to end: PostgreSQL's (CI runs both)",
+    reason="a server connection to end, or two writers at once: PostgreSQL's (CI runs both)",
 )
 
 
@@ -153,6 +153,20 @@ def test_a_batch_is_written_again_after_a_lost_connection(batched, scim):
     scim.get("Groups")
     terminate(connection)
     request_log.flush()
+    assert RequestLogEntry.objects.count() == 2
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_worker_writes_what_it_holds_outside_the_interrupted_request(batched, scim):
+    """gunicorn's worker_abort hook (a request over the timeout) runs in the worker's main
+    thread, in the middle of that request, whose transaction is never committed."""
+    scim.get("Users")
+    scim.get("Groups")
+    with transaction.atomic():
+        Company.objects.create(name="Initech")  # the interrupted request's own write
+        request_log.flush_on_stop()
+        transaction.set_rollback(True)
     assert RequestLogEntry.objects.count() == 2
 
 
