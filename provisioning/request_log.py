@@ -105,7 +105,7 @@ def _insert_retrying(entries: list[RequestLogEntry]) -> None:
     try:
         _insert(entries)
     except CONNECTION_LOST:
-        if connection.in_atomic_block:  # only a test's own (see _insert): not ours to close
+        if connection.in_atomic_block:  # a caller's (see _insert): not ours to close
             raise
         # A connection the server dropped (a restart, a failover) is only found out when used;
         # Django replaces it only at the next request, which a timer thread never gets.
@@ -128,11 +128,11 @@ def _insert_one_by_one(entries: list[RequestLogEntry]) -> None:
 
 
 def _insert(entries: list[RequestLogEntry]) -> None:
-    # Its own transaction, never a caller's, which a failure here would spoil; the company's
-    # foreign key is checked at its commit. (No caller holds one: the log is written after the
-    # response, by a timer thread, or by a thread of its own at a stop.)
+    # Its own transaction, so the company's foreign key is checked at its commit. The log is
+    # written after the response, by a timer thread, or by a thread of its own at a stop; only a
+    # request served inside a transaction (a test's) has it join that one.
     try:
-        with transaction.atomic(durable=True, savepoint=False):
+        with transaction.atomic(savepoint=False):
             RequestLogEntry.objects.bulk_create(entries)
     except DatabaseError:
         for entry in entries:
