@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import transaction
 from django.http import JsonResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.encoding import escape_uri_path
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -118,10 +117,8 @@ def _log_request(request, integration: ScimIntegration, status: int, started: fl
     request_log.record(
         RequestLogEntry(
             company_id=integration.company_id,
-            method=request.method[:10],
-            # Percent-encoded as on the wire: a NUL in the path (`/Users/%00`) would have failed
-            # the whole batch's INSERT on PostgreSQL.
-            path=escape_uri_path(request.path)[:500],
+            method=request.method,
+            path=request.path,  # request_log makes it storable
             status=status,
             duration_ms=int((time.monotonic() - started) * 1000),
             client_ip=request.scim_client_ip,
