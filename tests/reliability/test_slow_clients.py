@@ -129,3 +129,9 @@ def test_a_request_line_with_an_8_kb_filter_gets_the_apps_scim_answer(server):
 def test_a_request_line_over_the_limit_is_answered_414(server):
     status, _ = status_and_body(exchange(server, get("/scim/v2/Users?x=" + "a" * 40_000), 5))
     assert status == "HTTP/1.1 414 URI Too Long"
+
+
+def test_a_header_field_over_8_kb_is_answered_431(server):
+    request = get("/scim/v2/Users").replace(b"\r\n\r\n", b"\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
+    status, _ = status_and_body(exchange(server, request, 5))
+    assert status == "HTTP/1.1 431 Request Header Fields Too Large"
