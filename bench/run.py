@@ -50,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per operation")
     parser.add_argument("--concurrency", type=int, help="open connections (default 2 x workers)")
-    parser.add_argument("--workers", type=int, default=2 * cores, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=2 * cores, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--only", help="comma-separated operations (the floor always runs)")
     parser.add_argument("--keep", action="store_true", help="reuse the database if it has N users")
@@ -431,7 +431,7 @@ def print_table(results: list[dict], args: argparse.Namespace) -> None:
     print()
     print(
         f"{args.users:,} users, {args.duration}s per operation, {args.concurrency} connections, "
-        f"{args.workers} gunicorn sync workers"
+        f"{args.workers} gunicorn workers (gunicorn.conf.py)"
     )
     print("  ".join(c.rjust(w) for c, w in zip(COLUMNS, _WIDTHS, strict=True)))
     for row in results:

@@ -21,8 +21,9 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """`with Gunicorn(env=…) as server:` serves at `server.url` until the block ends. Without
-    `threads`, sync workers (what the project ships); its output goes to `log` if given."""
+    """`with Gunicorn(env=…) as server:` serves at `server.url` until the block ends, configured
+    by the repository's gunicorn.conf.py (what production runs) but for the address and the
+    number of workers; its output goes to `log` if given."""
 
     def __init__(
         self,
@@ -30,7 +31,6 @@ class Gunicorn:
         env: dict[str, str],
         log: Path | None = None,
         workers: int = 2,
-        threads: int = 1,
         access_log: bool = False,
     ) -> None:
         self.port = free_port()
@@ -38,8 +38,8 @@ class Gunicorn:
         self.log = log
         arguments = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            f"--bind=127.0.0.1:{self.port}", f"--workers={workers}", f"--threads={threads}",
-            "--timeout=60", "--graceful-timeout=5",
+            f"--config={REPO / 'gunicorn.conf.py'}",
+            f"--bind=127.0.0.1:{self.port}", f"--workers={workers}",
         ]  # fmt: skip
         if access_log:
             arguments.append("--access-logfile=-")

@@ -119,7 +119,7 @@ def app(proxy):
         "DATABASE_URL": f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    with Gunicorn(env=env, workers=1, threads=4) as server:
+    with Gunicorn(env=env, workers=1) as server:
         yield {"base": server.url, "process": server.process}
 
 
