@@ -21,7 +21,7 @@ def _number(name: str, default: float) -> float:
 
 
 workers = int(_number("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
-threads = int(_number("GUNICORN_THREADS", 4))
+threads = int(_number("GUNICORN_THREADS", 2))
 worker_class = DeadlineThreadWorker.with_timeouts(
     header=_number("GUNICORN_HEADER_TIMEOUT", 10), body=_number("GUNICORN_BODY_TIMEOUT", 30)
 )

@@ -6,7 +6,8 @@ connections trickling header lines held every thread. Here the worker's event lo
 request's head, and a body of up to `READ_AHEAD_LIMIT` bytes, without blocking, and a thread is
 taken only once they are in; a connection that has not sent them within `header_timeout` is
 closed. Whatever a thread still reads from the client (a larger or chunked body, a very large
-head) must arrive within `body_timeout`. Responses are written as gunicorn writes them.
+head) must arrive within `body_timeout`, and each write of the response must be taken by the
+client within it too, so a client that stops reading holds a thread no longer than that.
 
 TLS ends at the proxy in front (README, Production): this worker reads plain sockets.
 """
@@ -36,10 +37,11 @@ class DeadlineSocket:
     """A client socket whose reads first return what the event loop read ahead, and then fail
     once `deadline` has passed. Everything else is the socket's own."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, write_timeout: float) -> None:
         self._sock = sock
         self.ahead = bytearray()
         self.deadline = math.inf
+        self.write_timeout = write_timeout
 
     def __getattr__(self, name: str):
         return getattr(self._sock, name)
@@ -78,12 +80,23 @@ class DeadlineSocket:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("the client did not send the request in time")
+        return self._bounded(remaining, self._sock.recv, size, flags)
+
+    def sendall(self, data: bytes, flags: int = 0) -> None:
+        # The timeout bounds the whole call (a sendall, or each wait of a sendfile).
+        return self._bounded(self.write_timeout, self._sock.sendall, data, flags)
+
+    def sendfile(self, file, offset: int = 0, count: int | None = None) -> int:
+        return self._bounded(self.write_timeout, self._sock.sendfile, file, offset, count)
+
+    def _bounded(self, seconds: float, call, *args):
+        """`call` under a socket timeout of `seconds`, then the socket's own again. gunicorn bounds
+        its own drains with the socket timeout, and writes error pages without blocking (0): the
+        shorter bound wins, and no call inherits another's."""
         previous = self._sock.gettimeout()
-        # gunicorn bounds its own drains with the socket timeout; the shorter bound wins, and
-        # writes never inherit this one.
-        self._sock.settimeout(remaining if previous is None else min(previous, remaining))
+        self._sock.settimeout(seconds if previous is None else min(previous, seconds))
         try:
-            return self._sock.recv(size, flags)
+            return call(*args)
         finally:
             self._sock.settimeout(previous)
 
@@ -113,7 +126,7 @@ class DeadlineThreadWorker(ThreadWorker):
         """Every request passes here on the event loop's thread: a new connection, a kept-alive
         one that became readable, or a request pipelined behind the last one."""
         if not isinstance(conn.sock, DeadlineSocket):
-            conn.sock = DeadlineSocket(conn.sock)  # before the parser is made from it
+            conn.sock = DeadlineSocket(conn.sock, self.body_timeout)  # before the parser is made
         conn.sock.deadline = time.monotonic() + self.header_timeout
         if conn.parser is not None and conn.parser.unreader.buf.getvalue():
             super().enqueue_req(conn)  # already read with the previous request

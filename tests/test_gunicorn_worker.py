@@ -17,7 +17,7 @@ def pair() -> Iterator[tuple[DeadlineSocket, socket.socket]]:
     server, client = socket.socketpair()
     server.setblocking(False)
     with server, client:
-        yield DeadlineSocket(server), client
+        yield DeadlineSocket(server, write_timeout=30), client
 
 
 def read_ahead(sock: DeadlineSocket, client: socket.socket, data: bytes) -> bool:
@@ -65,7 +65,7 @@ def test_reads_return_the_read_ahead_first_then_the_socket(pair):
     sock.deadline = time.monotonic() + 5
     assert sock.recv(4) == b"GET / HTTP/1.1\r\n\r\n"
     assert sock.recv(4) == b"next"
-    assert sock.gettimeout() is None  # writes wait as long as they need
+    assert sock.gettimeout() is None  # the read's deadline is not left on the socket
 
 
 def test_a_read_fails_once_the_deadline_has_passed(pair):
@@ -88,3 +88,33 @@ def test_a_shorter_socket_timeout_of_gunicorns_own_wins(pair):
         sock.recv(1)
     assert time.monotonic() - started < 1
     assert sock.gettimeout() == 0.1
+
+
+def test_a_write_to_a_client_that_stops_reading_fails_after_the_write_timeout(pair):
+    """Else the thread writing the response would wait for as long as the client liked."""
+    sock, _ = pair
+    sock.setblocking(True)
+    sock.write_timeout = 0.2
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        sock.sendall(b"x" * 64 * 1024 * 1024)  # more than both socket buffers hold
+    assert time.monotonic() - started < 2
+    assert sock.gettimeout() is None
+
+
+def test_a_file_sent_to_a_client_that_stops_reading_fails_after_the_write_timeout(pair, tmp_path):
+    sock, _ = pair
+    sock.setblocking(True)
+    sock.write_timeout = 0.2
+    large = tmp_path / "large"
+    large.write_bytes(b"x" * 64 * 1024 * 1024)
+    with large.open("rb") as file, pytest.raises(TimeoutError):
+        sock.sendfile(file)
+    assert sock.gettimeout() is None
+
+
+def test_a_write_taken_by_the_client_completes(pair):
+    sock, client = pair
+    sock.setblocking(True)
+    sock.sendall(b"response")
+    assert client.recv(100) == b"response"

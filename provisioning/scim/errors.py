@@ -10,7 +10,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, UnreadablePostError
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -92,6 +92,9 @@ def to_scim_error(exc: Exception) -> ScimError | None:
         return _from_drf(exc)
     if isinstance(exc, Http404):
         return not_found()
+    if isinstance(exc, UnreadablePostError):
+        # The client stopped sending its body past the server's deadline, or went away.
+        return bad_request("The request body did not arrive in full.", "invalidSyntax")
     if isinstance(exc, DjangoPermissionDenied):
         return ScimError(403, "Forbidden.")
     if isinstance(exc, OperationalError | InterfaceError):

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from provisioning.models import RequestLogEntry
 from provisioning.scim import limits, listing
 from tests.provisioning.scim.conftest import new_user_body
+from tests.provisioning.scim.documents import error
 from workspaces.models import DashboardUser, Role
 
 pytestmark = pytest.mark.django_db
@@ -402,3 +403,22 @@ def test_a_method_override_header_never_deletes(scim, user_id, header):
 
 def test_search_over_get_is_405(scim):
     assert_scim_error(scim.get("Users/.search"), 405)
+
+
+class StalledBody:
+    """What the server's socket does when the client stops sending its body past the deadline
+    (config/gunicorn_worker.py)."""
+
+    def read(self, *args) -> bytes:
+        raise TimeoutError("the client did not send the request in time")
+
+    readline = read
+
+
+def test_a_body_that_stops_arriving_is_400_not_500(scim):
+    response = scim.post("Users", new_user_body(), **{"wsgi.input": StalledBody()})
+    assert response.status_code == 400
+    assert response.json() == error(
+        400, "invalidSyntax", detail="The request body did not arrive in full."
+    )
+    assert not DashboardUser.objects.exists()
