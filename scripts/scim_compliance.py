@@ -55,12 +55,13 @@ DATA_LIMIT = 1500  # characters of debugging data printed under a failed check
 
 @contextlib.contextmanager
 def fresh_database() -> Iterator[str]:
-    server = database_url()
+    url = urllib.parse.urlsplit(database_url())
+    server = url._replace(path="/postgres").geturl()  # the database of DATABASE_URL may not exist
     name = f"scim_compliance_{secrets.token_hex(4)}"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     try:
-        yield urllib.parse.urlsplit(server)._replace(path=f"/{name}").geturl()
+        yield url._replace(path=f"/{name}").geturl()
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
