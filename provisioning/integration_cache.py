@@ -4,7 +4,7 @@ the workspaces, teams, permission sets and roles a `permissions` object names, s
 update needn't query for them either (a round trip costs ~0.1 ms of CPU on each side; see
 bench/README.md).
 
-Only on PostgreSQL, where a change can't go unnoticed: triggers NOTIFY `scim_integration` on
+A change can't go unnoticed: triggers NOTIFY `scim_integration` on
 every change to an integration or a company (a token reset, new settings, a deletion, even raw
 SQL; migration 0004) and to a workspace, team, permission set or role (0005), every process
 LISTENs on its database connection, and before trusting the cache it reads what has arrived on
@@ -15,9 +15,9 @@ as the notification reaches it: a moment after the reset commits (measured on on
 496 times in 500, at most 0.23 ms later), the same window as a request that was already being
 served when the reset happened.
 
-Not used inside a transaction (LISTEN would wait for the commit, and NOTIFYs too), nor on SQLite,
-nor without persistent connections (`CONN_MAX_AGE=0`), nor with `SCIM_INTEGRATION_CACHE` off
-(behind a pooler in transaction mode, which can't LISTEN).
+Not used inside a transaction (LISTEN would wait for the commit, and NOTIFYs too), nor without
+persistent connections (`CONN_MAX_AGE=0`), nor with `SCIM_INTEGRATION_CACHE` off (behind a
+pooler in transaction mode, which can't LISTEN).
 """
 
 from __future__ import annotations
@@ -104,7 +104,6 @@ def _trustworthy() -> bool:
     reached this connection."""
     if (
         not settings.SCIM_INTEGRATION_CACHE
-        or connection.vendor != "postgresql"
         or connection.in_atomic_block
         # A connection per request would LISTEN, and start empty, on every request.
         or not connection.settings_dict["CONN_MAX_AGE"]

@@ -1,7 +1,7 @@
 """The per-company daily SCIM request counter, shared by every app process.
 
-The count lives in one database row per company and day, changed by an atomic upsert (SQLite and
-PostgreSQL alike), so several gunicorn instances behind a load balancer never admit more than the
+The count lives in one database row per company and day, changed by an atomic upsert (one
+SQL statement), so several gunicorn instances behind a load balancer never admit more than the
 limit. A process doesn't write that row for every request: it reserves a block of request numbers
 at once and hands them out from memory, so a busy company's row is written once per block instead
 of serialising every request (issue 6). Blocks shrink to a single request as the limit comes

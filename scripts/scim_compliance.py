@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/scim_compliance.py      (or: make compliance)
 
-1. A fresh SQLite database in a temporary directory (or the database in $DATABASE_URL), migrated
-   and seeded with `seed_demo`; a SCIM token for "Acme Corp" from `manage.py scim_token`.
+1. A fresh database on the PostgreSQL of $DATABASE_URL (the embedded one when unset, see
+   config/database.py), migrated and seeded with `seed_demo`, dropped at the end; a SCIM token
+   for "Acme Corp" from `manage.py scim_token`.
 2. gunicorn on a free port of 127.0.0.1 with production settings (DEBUG=False).
 3. `scim2_tester.check_server` with the headers an identity provider sends; every result printed.
 4. Exit 1 if any check failed (ERROR or CRITICAL), 0 otherwise. gunicorn is always stopped.
@@ -17,18 +18,22 @@ skip is printed with its reason so it stays visible.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx2
+import psycopg
 import scim2_tester.filling
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import ScimPolicy, ScimProvider
@@ -37,6 +42,7 @@ from scim2_tester import CheckResult, Status, check_server
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench/ is a package at the top
 from bench.server import Gunicorn  # noqa: E402 - after the path it comes from
+from config.database import database_url  # noqa: E402
 
 PYTHON = sys.executable
 COMPANY = "Acme Corp"  # what seed_demo creates
@@ -47,7 +53,21 @@ FAILED = {Status.ERROR, Status.CRITICAL}
 DATA_LIMIT = 1500  # characters of debugging data printed under a failed check
 
 
-def app_environment(workdir: Path) -> dict[str, str]:
+@contextlib.contextmanager
+def fresh_database() -> Iterator[str]:
+    url = urllib.parse.urlsplit(database_url())
+    server = url._replace(path="/postgres").geturl()  # the database of DATABASE_URL may not exist
+    name = f"scim_compliance_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield url._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def app_environment(database: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DEBUG="False",
@@ -56,9 +76,8 @@ def app_environment(workdir: Path) -> dict[str, str]:
         SECURE_SSL_REDIRECT="False",
         STATIC_MANIFEST="False",
         DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=database,
     )
-    # A throwaway SQLite file unless the caller chose a database (CI's PostgreSQL, say).
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'compliance.sqlite3'}")
     return env
 
 
@@ -168,9 +187,9 @@ def main() -> int:
         help="ignore undeclared attributes in responses (diagnosis only; CI runs strict)",
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="scim-compliance-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="scim-compliance-") as tmp, fresh_database() as db:
         workdir = Path(tmp)
-        env = app_environment(workdir)
+        env = app_environment(db)
         manage(env, "migrate", "--noinput")
         manage(env, "seed_demo")
         SEEDED_IDS.update(seeded_ids(env))

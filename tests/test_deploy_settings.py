@@ -15,7 +15,7 @@ PRODUCTION = {
     "SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
     "ALLOWED_HOSTS": "scim.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://scim.example.com",
-    "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
+    "DATABASE_URL": "postgres://scim:secret@db.example.com:5432/scim",  # never connected to
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
 }
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, connection, models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -33,7 +33,7 @@ class _Plan:
 
 
 @functools.cache
-def _plan(model: type[models.Model], related: tuple[str, ...], vendor: str) -> _Plan:
+def _plan(model: type[models.Model], related: tuple[str, ...]) -> _Plan:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     joins, parts, columns = [], [(model, table)], []
@@ -78,7 +78,7 @@ def fetch(
     names foreign keys to load in the same query, like select_related; `lock` is
     select_for_update (inside a transaction). `limit` and `offset` (which needs `limit`) are
     sent as parameters, so every page shares one prepared statement."""
-    plan = _plan(model, related, connection.vendor)
+    plan = _plan(model, related)
     sql, params = f"{plan.select} WHERE {where}", list(params)
     if order_by:
         sql += f" ORDER BY {order_by}"
@@ -108,7 +108,7 @@ def fetch_with_lateral(
     subquery's SQL, given the SQL of the row's primary key. Returns (instance, subquery row)
     pairs; a row the subquery has nothing for comes once, with a tuple of NULLs. The instances
     of one row are one object."""
-    plan = _plan(model, (), connection.vendor)
+    plan = _plan(model, ())
     inner = f"{plan.select} WHERE {where}"
     if lock:
         inner += _for_update("fetch_with_lateral")
@@ -133,10 +133,8 @@ def fetch_with_lateral(
 
 
 def _for_update(caller: str, *, of: str | None = None) -> str:
-    """The row lock's clause (none where the database has no row locks), refused outside a
-    transaction, where the lock would end with the statement."""
-    if not connection.features.has_select_for_update:
-        return ""
+    """The row lock's clause, refused outside a transaction, where the lock would end with the
+    statement."""
     if not connection.in_atomic_block:
         raise RuntimeError(f"{caller}(lock=True) needs a transaction")
     return f" FOR UPDATE OF {of}" if of else " FOR UPDATE"
@@ -163,7 +161,7 @@ def _instance(plan: _Plan, row: tuple) -> Any:
 
 
 def any_of(column: str, values: Sequence[Any]) -> tuple[str, list]:
-    """`column IN (values)` as SQL and its parameters. On PostgreSQL one array parameter
+    """`column IN (values)` as SQL and its parameters: one array parameter
     (`= ANY(%s)`): the statement's text is then the same for any number of values, so psycopg
     converts it once and the server keeps it prepared; a hundred placeholders cost ~1.5 ms of
     CPU to split on every page of users. One value stays `column = %s`: for that PostgreSQL
@@ -171,13 +169,11 @@ def any_of(column: str, values: Sequence[Any]) -> tuple[str, list]:
     (0.5 ms of the server's CPU on each lookup by email)."""
     if len(values) == 1:
         return f"{column} = %s", list(values)
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+    return f"{column} = ANY(%s)", [list(values)]
 
 
 @functools.cache
-def _update_statement(model: type[models.Model], fields: tuple[str, ...], vendor: str):
+def _update_statement(model: type[models.Model], fields: tuple[str, ...]):
     quote = connection.ops.quote_name
     targets = tuple(model._meta.get_field(name) for name in fields)
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in targets)
@@ -192,7 +188,7 @@ def save_fields(instance: models.Model, fields: Sequence[str]) -> None:
     more CPU than sending the UPDATE (bench/README.md). The fields' own preparation is kept
     (`pre_save`, `get_db_prep_save`: JSON, dates); the model's save signals are not sent, and
     the project connects none."""
-    sql, targets = _update_statement(type(instance), tuple(fields), connection.vendor)
+    sql, targets = _update_statement(type(instance), tuple(fields))
     params = [
         field.get_db_prep_save(field.pre_save(instance, False), connection) for field in targets
     ]
@@ -203,7 +199,7 @@ def save_fields(instance: models.Model, fields: Sequence[str]) -> None:
 
 
 @functools.cache
-def _insert_statement(model: type[models.Model], vendor: str):
+def _insert_statement(model: type[models.Model]):
     quote = connection.ops.quote_name
     meta = model._meta
     targets = tuple(f for f in meta.concrete_fields if f is not meta.pk and not f.generated)
@@ -222,10 +218,7 @@ def insert(instances: Sequence[models.Model]) -> None:
     if not instances:
         return
     model = type(instances[0])
-    if not connection.features.can_return_rows_from_bulk_insert:  # an old SQLite
-        model._default_manager.bulk_create(instances)
-        return
-    statement, row, returning, targets = _insert_statement(model, connection.vendor)
+    statement, row, returning, targets = _insert_statement(model)
     params = [value for instance in instances for value in _insert_values(instance, targets)]
     sql = f"{statement} {', '.join([row] * len(instances))} {returning}"
     with connection.cursor() as cursor:
@@ -247,24 +240,18 @@ def _mark_saved(instance: models.Model, pk) -> None:
 
 def insert_with_children(parent: models.Model, children: Sequence[models.Model]) -> None:
     """INSERT a new instance and new instances that point at it (through their foreign key to
-    its model), all or nothing: on PostgreSQL as ONE statement (data-modifying CTEs), so a
-    create needs neither BEGIN nor COMMIT nor a round trip per table, each of which cost about
-    as much CPU as an INSERT (bench/README.md); elsewhere `insert`s in a transaction. Every
-    instance gets its id and is marked saved."""
-    if connection.vendor != "postgresql":
-        with transaction.atomic(savepoint=False):
-            insert([parent])
-            insert_children(parent, children)
-        return
+    its model), all or nothing, as ONE statement (data-modifying CTEs), so a create needs
+    neither BEGIN nor COMMIT nor a round trip per table, each of which cost about as much CPU as
+    an INSERT (bench/README.md). Every instance gets its id and is marked saved."""
     quote = connection.ops.quote_name
     # Only names from the models' metadata and placeholders reach this SQL: no input.
     parent_id = f"(SELECT {quote(type(parent)._meta.pk.column)} FROM parent)"  # noqa: S608
-    head, row, returning, targets = _insert_statement(type(parent), connection.vendor)
+    head, row, returning, targets = _insert_statement(type(parent))
     ctes, params = [f"parent AS ({head} {row} {returning})"], _insert_values(parent, targets)
     groups = _by_model(children)
     links = [_foreign_key_to(model, type(parent)) for model, _ in groups]
     for i, ((model, instances), link) in enumerate(zip(groups, links, strict=True)):
-        head, _, returning, targets = _insert_statement(model, connection.vendor)
+        head, _, returning, targets = _insert_statement(model)
         # The link's value is the parent's new id; every other value is a parameter.
         row = f"({', '.join(parent_id if f is link else '%s' for f in targets)})"
         ctes.append(f"child{i} AS ({head} {', '.join([row] * len(instances))} {returning})")

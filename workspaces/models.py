@@ -280,8 +280,7 @@ class UserCountBlock(models.Model):
     `totalResults`, need no walk over every user (`selectors.company_users_page`).
 
     Each writing database session adds to its own `slot` of the block (its process id modulo 16),
-    so concurrent creates don't queue on one row; a block's count is the sum of its slots. Only
-    PostgreSQL has the triggers: on SQLite the table stays empty and pages count as before.
+    so concurrent creates don't queue on one row; a block's count is the sum of its slots.
     """
 
     company_id = models.IntegerField()  # not a foreign key: a derived count, never a reference

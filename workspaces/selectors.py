@@ -97,7 +97,7 @@ def _access_sql(of_member: str) -> str:
     Hand-written SQL on purpose: it is on every SCIM read, and the ORM took ~4 ms to compile
     this union against ~0.2 ms to run it (bench/README.md); the tables come from the models.
     """
-    tables = _access_tables(connection.vendor)
+    tables = _access_tables()
     return f"""
         SELECT 'w', m.user_id, w.id, w.name, w.public_id, m.permissions,
                ps.name, ps.public_id, ps.permissions, w.id, w.name, w.public_id
@@ -124,7 +124,7 @@ def _access_sql(of_member: str) -> str:
 
 
 @functools.cache
-def _access_tables(vendor: str) -> dict[str, str]:
+def _access_tables() -> dict[str, str]:
     """The quoted table names `_access_sql` joins (built once: a dict per call was 3 % of a
     lookup's CPU)."""
     return {
@@ -142,11 +142,10 @@ def _access_tables(vendor: str) -> dict[str, str]:
     }
 
 
-def _json_list(value) -> list:
-    """A JSON column as a list: PostgreSQL's driver decodes jsonb, SQLite returns text."""
-    if value is None:
-        return []
-    return json.loads(value) if isinstance(value, str) else value
+def _json_list(value: str | None) -> list:
+    """A JSON column read by hand-written SQL: text, since Django has psycopg leave jsonb to
+    JSONField's own decoding."""
+    return [] if value is None else json.loads(value)
 
 
 ACCESS_ATTRIBUTES = ("access_workspaces", "access_teams", "access_roles")
@@ -253,11 +252,8 @@ def users_with_email(company: Company, email: str) -> list[DashboardUser]:
 
 
 def _users_with_access(where: str, params: list, lock: bool = False) -> list[DashboardUser]:
-    """Users matching `where`, with their access: on PostgreSQL in one query (the rows and their
-    memberships, `fetch_with_lateral`), a round trip less on every GET, lookup and write of one
-    user; elsewhere `fetch` and `load_access`."""
-    if connection.vendor != "postgresql":
-        return load_access(fetch(DashboardUser, where, params, lock=lock))
+    """Users matching `where`, with their access, in one query (the rows and their memberships,
+    `fetch_with_lateral`): a round trip less on every GET, lookup and write of one user."""
     pairs = fetch_with_lateral(
         DashboardUser,
         where,
@@ -277,19 +273,15 @@ def company_users_page(
     how many users the company has: the unfiltered list an identity provider's import reads page
     after page.
 
-    On PostgreSQL the per-block counts (`UserCountBlock`) give the total and the block of ids
-    where the page starts, so neither COUNT(*) nor OFFSET walks the company's users: at 100,000
-    users each cost ~5 ms and grew with the company (bench/README.md). Elsewhere, as before.
+    The per-block counts (`UserCountBlock`) give the total and the block of ids where the page
+    starts, so neither COUNT(*) nor OFFSET walks the company's users: at 100,000 users each cost
+    ~5 ms and grew with the company (bench/README.md).
     """
-    where, params, skip = "company_id = %s", [company.pk], offset
-    if connection.vendor == "postgresql":
-        located = _locate_in_blocks(company.pk, offset)
-        if located is None:
-            return [], 0
-        block, before, total = located
-        where, params, skip = "company_id = %s AND id >= %s", [company.pk, block], offset - before
-    else:
-        total = users_for_company(company).count()
+    located = _locate_in_blocks(company.pk, offset)
+    if located is None:
+        return [], 0
+    block, before, total = located
+    where, params, skip = "company_id = %s AND id >= %s", [company.pk, block], offset - before
     if not limit or offset >= total:
         return [], total
     return load_access(
@@ -358,7 +350,7 @@ def named_in_company(
 
 
 def company_admins(company: Company) -> QuerySet[DashboardUser]:
-    # JSON text search works the same on SQLite and PostgreSQL; it runs only when deleting an admin.
+    # A text search in the JSON; it runs only when deleting an admin.
     return users_for_company(company).filter(company_permissions__icontains='"admin"')
 
 

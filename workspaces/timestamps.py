@@ -34,7 +34,7 @@ class UtcTimestampLoader(adapt.Loader):
 
 def use_c_loader(sender, connection, **kwargs) -> None:
     """`connection_created` receiver."""
-    if connection.vendor != "postgresql" or connection.timezone != dt.UTC:
+    if connection.timezone != dt.UTC:
         return
     raw = connection.connection
     if raw.info.parameter_status("TimeZone") == "UTC":  # Django has set the session's zone

@@ -33,8 +33,6 @@ TRIGGERS = {
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return  # no LISTEN/NOTIFY: the cache is off there
     schema_editor.execute(FUNCTION)
     for name, (table, events, level) in TRIGGERS.items():
         schema_editor.execute(
@@ -44,8 +42,6 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name, (table, _events, _level) in TRIGGERS.items():
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
     schema_editor.execute("DROP FUNCTION IF EXISTS scim_integration_notify()")

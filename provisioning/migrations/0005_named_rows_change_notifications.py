@@ -28,8 +28,6 @@ TABLES = {
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return  # no LISTEN/NOTIFY: the cache is off there
     schema_editor.execute(FUNCTION)
     for name, table in TABLES.items():
         schema_editor.execute(
@@ -43,8 +41,6 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name, table in TABLES.items():
         schema_editor.execute(f"DROP TRIGGER IF EXISTS scim_{name}_notify_rows ON {table}")
         schema_editor.execute(f"DROP TRIGGER IF EXISTS scim_{name}_notify_truncate ON {table}")

@@ -15,8 +15,6 @@ FOREIGN_KEY = "scim_default_workspace_of_own_company"
 
 
 def add_foreign_key(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return  # SQLite can't add a constraint to a table; clean() still refuses such a row
     schema_editor.execute(
         f"ALTER TABLE provisioning_scimintegration ADD CONSTRAINT {FOREIGN_KEY} "
         "FOREIGN KEY (company_id, default_workspace_id) "
@@ -26,8 +24,6 @@ def add_foreign_key(apps, schema_editor):
 
 
 def drop_foreign_key(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     schema_editor.execute(
         f"ALTER TABLE provisioning_scimintegration DROP CONSTRAINT IF EXISTS {FOREIGN_KEY}"
     )

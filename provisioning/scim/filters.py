@@ -166,7 +166,7 @@ class QueryVisitor(FilterVisitor[Q]):
 def _text_field(attribute: Attribute) -> F | KT:
     """The column to compare as text (co/sw/ew, gt/ge/lt/le). A key inside
     `directory_attributes` must be read as text: on PostgreSQL `lower(jsonb)` does not exist and
-    jsonb > text fails, and SQLite has no JSON `contains` (each a 500 before)."""
+    jsonb > text fails (each a 500 before)."""
     if attribute.field.startswith("directory_attributes__"):
         return KT(attribute.field)
     return F(attribute.field)

@@ -21,13 +21,7 @@ from provisioning.services import scim_token_issue
 from tests.provisioning.scim.conftest import ORIGIN, make_integration, new_user_body
 from workspaces.models import DashboardUser, WorkspaceMembership
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL's concurrent writers (CI runs the suite on PostgreSQL too)",
-    ),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 

@@ -1,6 +1,6 @@
 """A real database outage, without stopping the shared PostgreSQL server: gunicorn reaches the
-test database through a TCP proxy on loopback, and the test cuts the proxy mid-run (every open
-connection reset, new ones refused), then brings it back.
+test database through a TCP proxy on loopback (to the server's TCP port or Unix socket), and the
+test cuts the proxy mid-run (every open connection reset, new ones refused), then brings it back.
 
 While it is down, the SCIM API answers 503 in its error schema with Retry-After and the settings
 page answers its friendly 503; afterwards everything recovers (a persistent connection may fail
@@ -21,26 +21,20 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 
 from bench.server import Gunicorn, free_port
 from tests.provisioning.scim.conftest import ORIGIN, make_integration, new_user_body
 from workspaces.models import DashboardUser, WorkspaceMembership
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="cuts a TCP connection to PostgreSQL (CI runs the suite on PostgreSQL too)",
-    ),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class CuttableProxy:
-    """Forwards 127.0.0.1:port to the database server until cut(); restore() listens again."""
+    """Forwards 127.0.0.1:port to the database server (host and port, or a socket's path) until
+    cut(); restore() listens again."""
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int] | str) -> None:
         self.target, self.port = target, free_port()
         self.loop = asyncio.new_event_loop()
         self.server: asyncio.Server | None = None
@@ -64,7 +58,10 @@ class CuttableProxy:
 
     async def _handle(self, client_reader, client_writer) -> None:
         try:
-            server_reader, server_writer = await asyncio.open_connection(*self.target)
+            if isinstance(self.target, str):
+                server_reader, server_writer = await asyncio.open_unix_connection(self.target)
+            else:
+                server_reader, server_writer = await asyncio.open_connection(*self.target)
         except OSError:
             client_writer.transport.abort()
             return
@@ -100,7 +97,9 @@ class CuttableProxy:
 @pytest.fixture
 def proxy():
     db = settings.DATABASES["default"]
-    proxy = CuttableProxy((db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)))
+    host, port = db["HOST"] or db["OPTIONS"].get("host", "127.0.0.1"), int(db["PORT"] or 5432)
+    # The embedded server listens on a Unix socket only (config/database.py).
+    proxy = CuttableProxy(f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port))
     yield proxy
     proxy.close()
 

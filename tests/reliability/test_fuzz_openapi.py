@@ -60,7 +60,7 @@ def scim_token(company, workspace, settings) -> str:
 def _keep_the_test_transaction():
     """What Django's test Client does around each request: schemathesis calls the WSGI app
     directly, whose request_started/finished handlers would close the connection holding the
-    test's transaction (on PostgreSQL; SQLite's in-memory database is never closed)."""
+    test's transaction."""
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
     yield

@@ -32,7 +32,6 @@ def server(tmp_path_factory) -> Iterator[Gunicorn]:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "False",
         "STATIC_MANIFEST": "False",
-        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('slow') / 'db.sqlite3'}",
         "GUNICORN_THREADS": str(THREADS),
         "GUNICORN_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
     }

@@ -1,6 +1,6 @@
 """selectors.company_users_page: any page of a company's users, and its total, as COUNT(*) and
-OFFSET would give them. On PostgreSQL it reads the per-block counts the triggers keep
-(migration 0005), so these tests also check the triggers against every way users change."""
+OFFSET would give them. It reads the per-block counts the triggers keep (migration 0005), so
+these tests also check the triggers against every way users change."""
 
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ from workspaces import selectors
 from workspaces.models import USER_BLOCK_SIZE, DashboardUser, UserCountBlock
 
 pytestmark = pytest.mark.django_db
-
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the triggers are PostgreSQL's (CI runs both)"
-)
 
 
 def expected_page(company, offset: int, limit: int) -> tuple[list[int], int]:
@@ -80,7 +76,6 @@ def test_users_come_with_their_access():
     assert selectors.access_loaded(loaded)
 
 
-@on_postgresql
 def test_the_triggers_follow_every_kind_of_change():
     companies = [CompanyFactory() for _ in range(3)]
     randomness = random.Random(7)
@@ -127,7 +122,6 @@ def test_the_triggers_follow_every_kind_of_change():
         assert_every_page_matches(company, limit=4)
 
 
-@on_postgresql
 def test_a_user_leaving_every_company_is_no_longer_counted():
     user = UserFactory()
     DashboardUser.objects.filter(pk=user.pk).update(company=None)
@@ -135,7 +129,6 @@ def test_a_user_leaving_every_company_is_no_longer_counted():
     assert selectors.company_users_page(user.company, offset=0, limit=10) == ([], 0)
 
 
-@on_postgresql
 def test_an_update_that_keeps_the_company_writes_no_count():
     user = UserFactory()
     before = list(UserCountBlock.objects.values_list("pk", "users"))
@@ -144,7 +137,6 @@ def test_an_update_that_keeps_the_company_writes_no_count():
     assert list(UserCountBlock.objects.values_list("pk", "users")) == before
 
 
-@on_postgresql
 @pytest.mark.parametrize("new_id", [5_000 + 1, 5_000 + 3 * USER_BLOCK_SIZE])
 def test_a_user_given_another_id_is_counted_in_its_new_block(new_id):
     company = CompanyFactory()

@@ -57,7 +57,6 @@ def test_no_match_is_an_empty_list():
     assert fetch(DashboardUser, "public_id = %s", ["missing"]) == []
 
 
-@pytest.mark.skipif(not connection.features.has_select_for_update, reason="SQLite has no row locks")
 @pytest.mark.django_db(transaction=True)  # outside a test transaction, to see the check
 def test_a_lock_needs_a_transaction_and_takes_one_inside_it():
     user = UserFactory()
@@ -115,13 +114,6 @@ def test_insert_stores_new_instances_as_bulk_create_would():
     insert([])  # nothing to do, no query
 
 
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="LEFT JOIN LATERAL is PostgreSQL's; elsewhere selectors use two queries (CI runs both)",
-)
-
-
-@postgresql_only
 @pytest.mark.django_db
 def test_fetch_with_lateral_pairs_each_row_with_its_subquery_rows(django_assert_num_queries):
     member, loner = UserFactory(), UserFactory()
@@ -150,7 +142,6 @@ def test_fetch_with_lateral_pairs_each_row_with_its_subquery_rows(django_assert_
     assert by_user[fetched[loner.pk]] == [(None,)]  # nothing in the subquery: one row of NULLs
 
 
-@postgresql_only
 @pytest.mark.django_db(transaction=True)  # outside a test transaction, to see the check
 def test_fetch_with_lateral_locks_the_row_inside_a_transaction_only():
     user = UserFactory()
@@ -185,8 +176,7 @@ def test_insert_with_children_stores_a_row_and_the_rows_pointing_at_it(django_as
         TeamMembership(user=user, team=team, permissions=["edit_segments"]),
         WorkspaceMembership(user=user, workspace=staging, permissions=[]),
     ]
-    # One statement on PostgreSQL; elsewhere an INSERT per table (a transaction is open here).
-    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
+    with django_assert_num_queries(1):  # one statement
         insert_with_children(user, children)
     assert field_values(DashboardUser.objects.get(pk=user.pk)) == field_values(user)
     for child in children:

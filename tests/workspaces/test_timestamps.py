@@ -12,10 +12,7 @@ from psycopg.pq import Format
 
 from workspaces.timestamps import UtcTimestampLoader
 
-pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's (CI runs both)"),
-    pytest.mark.django_db,
-]
+pytestmark = pytest.mark.django_db
 
 VALUES = [
     "2026-11-24 06:30:00.123456+00",

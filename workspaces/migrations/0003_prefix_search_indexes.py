@@ -11,8 +11,6 @@ FIELDS = ("email", "family_name", "given_name")
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for field in FIELDS:
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS user_company_lower_{field}_prefix "
@@ -21,8 +19,6 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for field in FIELDS:
         schema_editor.execute(f"DROP INDEX IF EXISTS user_company_lower_{field}_prefix")
 

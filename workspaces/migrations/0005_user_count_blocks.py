@@ -76,8 +76,6 @@ SELECT company_id, (id >> 10)::int, 0, count(*) FROM {USERS}
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return  # no triggers: pages count the users instead
     schema_editor.execute(FUNCTIONS)
     for name, (when, function) in TRIGGERS.items():
         schema_editor.execute(f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {function}()")
@@ -85,8 +83,6 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name in TRIGGERS:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {USERS}")
     schema_editor.execute("DROP FUNCTION IF EXISTS workspaces_user_count_blocks()")

@@ -1,4 +1,4 @@
-"""The integration cache (PostgreSQL): no token query on a known token, and any change to the
+"""The integration cache: no token query on a known token, and any change to the
 integration or its company, from any process, empties it before the next request."""
 
 from __future__ import annotations
@@ -14,13 +14,7 @@ from tests.factories import RoleFactory
 from tests.provisioning.scim.conftest import new_user_body
 from workspaces.fetch import fetch
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="LISTEN/NOTIFY is PostgreSQL's; elsewhere the cache is off (CI runs both)",
-    ),
-    pytest.mark.django_db(transaction=True),  # NOTIFY is delivered on commit
-]
+pytestmark = pytest.mark.django_db(transaction=True)  # NOTIFY is delivered on commit
 
 
 def token_queries(call) -> int:
@@ -42,15 +36,7 @@ def notification_arrives(within: float = 5.0) -> bool:
 @pytest.fixture
 def other_process():
     """A second database session, like another app process or instance, committing at once."""
-    params = connection.settings_dict
-    with psycopg.connect(
-        dbname=params["NAME"],
-        host=params["HOST"] or None,
-        port=params["PORT"] or None,
-        user=params["USER"] or None,
-        password=params["PASSWORD"] or None,
-        autocommit=True,
-    ) as other:
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
         yield other
 
 

@@ -128,9 +128,6 @@ def test_the_database_refuses_an_unknown_provisioning_method(integration):
         ScimIntegration.objects.filter(pk=integration.pk).update(provisioning_method="bogus")
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite can't add the composite foreign key"
-)
 def test_the_database_refuses_a_default_workspace_of_another_company(integration):
     foreign = WorkspaceFactory(company=CompanyFactory(name="Globex"))
     with pytest.raises(IntegrityError), transaction.atomic():

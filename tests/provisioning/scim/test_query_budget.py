@@ -64,8 +64,8 @@ def test_create_get_and_put_cost_the_same_for_1_or_8_workspaces(scim, company, w
         counts[n] = (create, get, put)
     assert counts[1] == counts[8]
     create, get, put = counts[8]
-    # token, rate counter, the user and its access (one query on PostgreSQL), the request log
-    assert get == (4 if connection.vendor == "postgresql" else 5)
+    # token, rate counter, the user and its access (one query), the request log
+    assert get == 4
 
 
 def test_a_put_that_keeps_the_memberships_does_not_read_them_again(scim, company, workspace):

@@ -84,11 +84,6 @@ def test_the_timer_writes_within_the_delay(settings, scim):
 # One bad entry never drops the others (issue 12): any token holder can send a path PostgreSQL
 # can't store, and a company can be deleted while its entries wait in a worker.
 
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="a server connection to end, or two writers at once: PostgreSQL's (CI runs both)",
-)
-
 
 def entry(company: Company, path: str = "/scim/v2/Users") -> RequestLogEntry:
     return RequestLogEntry(company=company, method="GET", path=path, status=200, duration_ms=1)
@@ -149,7 +144,6 @@ def test_the_entries_of_a_company_deleted_while_they_waited_are_skipped(
     assert f"Dropped a SCIM request log entry of company {globex_id}" in caplog.text
 
 
-@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_is_written_again_after_a_lost_connection(batched, scim):
     scim.get("Users")
@@ -159,7 +153,6 @@ def test_a_batch_is_written_again_after_a_lost_connection(batched, scim):
     assert RequestLogEntry.objects.count() == 2
 
 
-@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_stopped_worker_writes_what_it_holds_outside_the_interrupted_request(batched, scim):
     """gunicorn's worker_abort hook (a request over the timeout) runs in the worker's main
