@@ -11,7 +11,7 @@ application = get_wsgi_application()
 
 # Import what the first request would (the URLconf imports every view), then take everything
 # built so far out of the garbage collector's sight: it lives as long as the process anyway.
-# Each full collection walked those ~110,000 objects, a pause of up to 90 ms every ~50 pages
-# of users, which made the slowest requests (bench/README.md, third session, item 2).
+# Each full collection walked all of them, a pause that made the slowest requests
+# (bench/README.md, third session, item 2).
 get_resolver().url_patterns  # noqa: B018 - evaluated for its imports
 gc.freeze()

@@ -1,6 +1,6 @@
 """The SCIM request log, written in batches.
 
-An INSERT per request cost about as much as the lookup it recorded (the issue 6 profile). Entries
+An INSERT per request cost about as much as the lookup it recorded (bench/README.md). Entries
 are kept in the process and written together, by a timer thread, at most
 `SCIM_REQUEST_LOG_FLUSH_SECONDS` after the request, and when the process stops. The log is a
 trail for people, not a record anything depends on, but one company's entry must never cost

@@ -327,8 +327,8 @@ def user_invite(*, user: DashboardUser, base_url: str) -> None:
 
 def _invitation_body(user: DashboardUser, link: str) -> str:
     """Plain text put together from translated sentences rather than by the template engine,
-    which took 0.15 ms of a create's ~2 ms of CPU (an identity provider's first sync creates
-    every user of the company)."""
+    which was a measurable part of a create (bench/README.md, fourth session; an identity
+    provider's first sync creates every user of the company)."""
     hello = gettext("Hello %(name)s,") % {"name": user.given_name or user.email}
     created = gettext("An account was created for you on the %(company)s dashboard.") % {
         "company": user.company.name

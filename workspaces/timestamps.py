@@ -1,8 +1,8 @@
 """PostgreSQL `timestamptz` values read by psycopg's C loader instead of Django's Python one.
 
 Django reads every timestamp with a loader written in Python (a subclass of psycopg's pure-Python
-loader that attaches the connection's time zone): 3.7 µs a value, 0.75 ms of the 1.1 ms a page
-of 100 users took to read (bench/README.md). With USE_TZ and the session in UTC, which is how
+loader that attaches the connection's time zone): most of the time a page of users took to read
+(bench/README.md, third session). With USE_TZ and the session in UTC, which is how
 Django sets up its connections here, psycopg's C loader returns the same values, aware and in
 `datetime.UTC`; each new connection gets it in Django's place.
 """
