@@ -132,3 +132,17 @@ def test_without_persistent_connections_the_cache_is_off(scim):
         assert token_queries(lambda: scim.get("Users")) == 1
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = kept
+
+
+def test_only_integrations_and_companies_notify():
+    """Workspaces, teams, permission sets and roles no longer do (migration 0007)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname LIKE 'scim\\_%%'"
+        )
+        notifying = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'scim_named_rows_notify'")
+        (functions,) = cursor.fetchone()
+    assert notifying == {"provisioning_scimintegration", "workspaces_company"}
+    assert functions == 0
