@@ -1,19 +1,14 @@
-"""What the SCIM requests of this process keep reading: the integrations, by token prefix, so a
-request needn't query for its token (the one query every SCIM request made, ~0.4 ms of CPU), and
-the workspaces, teams, permission sets and roles a `permissions` object names, so a create or
-update needn't query for them either (a round trip costs ~0.1 ms of CPU on each side; see
-bench/README.md).
+"""The integrations the SCIM requests of this process have used, by token prefix: a request with
+a known token needs no query for it (the one query every SCIM request made; bench/README.md).
 
-A change can't go unnoticed: triggers NOTIFY `scim_integration` on
-every change to an integration or a company (a token reset, new settings, a deletion, even raw
-SQL; migration 0004) and to a workspace, team, permission set or role (0005), every process
-LISTENs on its database connection, and before trusting the cache it reads what has arrived on
-that connection, without a round trip. Anything arrived: the cache is emptied. A connection the
-process hasn't listened on yet (a new one, after CONN_MAX_AGE): the cache is emptied too, since
-notifications sent meanwhile were missed. So a reset token is refused by every process as soon
-as the notification reaches it: a moment after the reset commits (measured on one host: at once
-496 times in 500, at most 0.23 ms later), the same window as a request that was already being
-served when the reset happened.
+A change can't go unnoticed: triggers NOTIFY `scim_integration` on every change to an
+integration or a company (a token reset, new settings, a deletion, even raw SQL; migration 0004),
+every process LISTENs on its database connection, and before trusting the cache it reads what
+has arrived on that connection, without a round trip. Anything arrived: the cache is emptied. A
+connection the process hasn't listened on yet (a new one, after CONN_MAX_AGE): the cache is
+emptied too, since notifications sent meanwhile were missed. So a reset token is refused by every
+process as soon as the notification reaches it, a moment after the reset commits: the same window
+as a request that was already being served when the reset happened.
 
 Not used inside a transaction (LISTEN would wait for the commit, and NOTIFYs too), nor without
 persistent connections (`CONN_MAX_AGE=0`), nor with `SCIM_INTEGRATION_CACHE` off (behind a
@@ -25,8 +20,6 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Callable, Hashable
-from typing import Any
 
 import psycopg
 from django.conf import settings
@@ -38,20 +31,16 @@ CHANNEL = "scim_integration"
 MAX_AGE_SECONDS = 300  # a backstop only: changes arrive as notifications
 
 MAX_ENTRIES = 4096  # a backstop against unbounded growth: emptied when full
-_entries: dict[Hashable, tuple[Any, float]] = {}  # integrations by prefix; names by a tuple
+_entries: dict[str, tuple[ScimIntegration, float]] = {}  # by token prefix
 _listening: weakref.WeakSet = weakref.WeakSet()  # psycopg connections that LISTEN
 _lock = threading.Lock()
 _generation = 0  # how many times the entries were emptied
 
 
 def get(prefix: str) -> ScimIntegration | None:
-    return _get(prefix)
-
-
-def _get(key: Hashable) -> Any:
     if not _trustworthy():
         return None
-    entry = _entries.get(key)
+    entry = _entries.get(prefix)
     if entry is None or time.monotonic() - entry[1] > MAX_AGE_SECONDS:
         return None
     return entry[0]
@@ -65,31 +54,13 @@ def generation() -> int:
 def put(prefix: str, integration: ScimIntegration, read_at_generation: int) -> None:
     """Keep an integration read from the database, unless a change was notified since the read
     began: the row read may predate it, and the notification has been consumed."""
-    _put(prefix, integration, read_at_generation)
-
-
-def _put(key: Hashable, value: Any, read_at_generation: int) -> None:
     if not _trustworthy():
         return
     with _lock:  # against a clear() by another thread between the check and the store
         if _generation == read_at_generation:
             if len(_entries) >= MAX_ENTRIES:
                 _entries.clear()
-            _entries[key] = (value, time.monotonic())
-
-
-def named(
-    model: type, company_id: int, names: set[str], public_ids: set[str], read: Callable[[], list]
-) -> list:
-    """The company's `model` rows with these names or public ids, as `read()` returns them: read
-    once, then kept until a change to any such row is notified."""
-    key = (model, company_id, frozenset(names), frozenset(public_ids))
-    rows = _get(key)
-    if rows is None:
-        generation = _generation
-        rows = read()
-        _put(key, rows, generation)
-    return rows
+            _entries[prefix] = (integration, time.monotonic())
 
 
 def clear() -> None:

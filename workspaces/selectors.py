@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
+from typing import Literal, NamedTuple, TypeVar
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -24,6 +25,8 @@ from workspaces.models import (
     WorkspaceMembership,
     email_matches,
 )
+
+M = TypeVar("M", Workspace, Team, PermissionSet, Role)
 
 
 def user_email_taken(email: str) -> bool:
@@ -321,16 +324,58 @@ def roles_for_company(company: Company) -> QuerySet[Role]:
     return Role.objects.filter(company=company)
 
 
-def named_in_company(
-    model: type[Workspace | Team | PermissionSet | Role],
-    company: Company,
-    *,
-    names: set[str],
-    public_ids: set[str],
-) -> list:
-    """The company's workspaces, teams, permission sets or roles with one of these names or
-    public ids, in one query: how a `permissions` object is resolved on every create and update
-    (through `fetch`, which spares the ORM's compilation; see its docstring)."""
+class Ref(NamedTuple):
+    """A workspace, team, permission set or role as a request names it."""
+
+    by: Literal["name", "public_id"]
+    value: str
+
+
+@dataclass(frozen=True)
+class AccessRefs:
+    """The workspaces, teams, permission sets and roles a request names, unresolved."""
+
+    workspaces: tuple[Ref, ...] = ()
+    teams: tuple[Ref, ...] = ()
+    permission_sets: tuple[Ref, ...] = ()
+    roles: tuple[Ref, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResolvedRefs:
+    """The company's rows each reference names; a reference that names none is absent."""
+
+    workspaces: dict[Ref, Workspace]
+    teams: dict[Ref, Team]
+    permission_sets: dict[Ref, PermissionSet]
+    roles: dict[Ref, Role]
+
+
+def access_refs_resolve(*, company: Company, refs: AccessRefs) -> ResolvedRefs:
+    """Resolve what a `permissions` object names within the company: one query per kind it
+    names, none for a kind it doesn't. A team's or permission set's name is unique only within
+    its workspace: by name, the first row found stands for it."""
+    return ResolvedRefs(
+        workspaces=_resolve(Workspace, company, refs.workspaces),
+        teams=_resolve(Team, company, refs.teams),
+        permission_sets=_resolve(PermissionSet, company, refs.permission_sets),
+        roles=_resolve(Role, company, refs.roles),
+    )
+
+
+def _resolve(model: type[M], company: Company, refs: tuple[Ref, ...]) -> dict[Ref, M]:
+    if not refs:
+        return {}
+    found: dict[Ref, M] = {}
+    for row in _named_in_company(model, company, refs):
+        found[Ref("public_id", row.public_id)] = row
+        found.setdefault(Ref("name", row.name), row)
+    return {ref: found[ref] for ref in refs if ref in found}
+
+
+def _named_in_company(model: type[M], company: Company, refs: tuple[Ref, ...]) -> list[M]:
+    """The company's `model` rows with one of these names or public ids, in one query (through
+    `fetch`, which spares the ORM's compilation; see its docstring)."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     # Only quoted table names and placeholders are interpolated below.
@@ -340,12 +385,11 @@ def named_in_company(
         workspaces = quote(Workspace._meta.db_table)
         scope = f"{table}.workspace_id IN (SELECT id FROM {workspaces} WHERE company_id = %s)"  # noqa: S608
     matches, params = [], [company.pk]
-    for column, values in (("name", sorted(names)), ("public_id", sorted(public_ids))):
+    for column in ("name", "public_id"):
+        values = sorted({ref.value for ref in refs if ref.by == column})
         if values:
             matches.append(f"{table}.{column} IN ({', '.join(['%s'] * len(values))})")
             params.extend(values)
-    if not matches:
-        return []
     return fetch(model, f"{scope} AND ({' OR '.join(matches)})", params)
 
 

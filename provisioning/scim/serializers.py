@@ -1,8 +1,9 @@
 """SCIM User documents <-> service arguments. camelCase stops here.
 
-Input: `parse_user` validates a POST/PUT body (after the IdP quirks are normalised) and resolves
-every workspace, team, role and permission set it names inside the token's company, in one query
-per kind. Output: `render_user` builds the full document from a user fetched with
+Input: `parse_user` validates a POST/PUT body, or a PATCH's result (after the IdP quirks are
+normalised), without I/O: the workspaces, teams, permission sets and roles it names stay
+references, which the view resolves with `selectors.access_refs_resolve` and `user_access` turns
+into service arguments. Output: `render_user` builds the full document from a user fetched with
 `selectors.load_access`, without further queries.
 """
 
@@ -16,7 +17,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from provisioning import integration_cache
 from provisioning.scim import idp_quirks
 from provisioning.scim.errors import (
     DASHBOARD_USER_SCHEMA,
@@ -25,9 +25,9 @@ from provisioning.scim.errors import (
     USER_SCHEMA,
     bad_request,
 )
-from workspaces import selectors
-from workspaces.models import Company, DashboardUser, PermissionSet, Role, Team, Workspace
+from workspaces.models import DashboardUser, Workspace
 from workspaces.permissions import Department
+from workspaces.selectors import AccessRefs, Ref, ResolvedRefs
 from workspaces.services import TeamGrant, UserAccess, UserProfile, WorkspaceGrant
 
 # Canonical spellings of the User attributes we read, by lower-cased name (RFC 7643 §2.1).
@@ -69,7 +69,7 @@ MAX_STRING = 255
 class UserInput:
     email: str
     profile: UserProfile
-    access: UserAccess | None  # None: the request did not mention permissions
+    access: PermissionsInput | None  # None: the request did not mention permissions
     password: str | None
 
 
@@ -140,7 +140,7 @@ def _check_schemas(doc: dict) -> None:
         raise bad_request(f"'schemas' must include {USER_SCHEMA}.", "invalidSyntax")
 
 
-def parse_user(data: Any, *, company: Company) -> UserInput:
+def parse_user(data: Any) -> UserInput:
     """Validate a full User document (POST, PUT, or the result of a PATCH)."""
     doc = normalise_user_document(data)
     _check_schemas(doc)
@@ -168,7 +168,7 @@ def parse_user(data: Any, *, company: Company) -> UserInput:
     )
     access = None
     if doc.get("permissions") is not None:
-        access = parse_permissions(doc["permissions"], company=company)
+        access = parse_permissions(doc["permissions"])
     password = doc.get("password")
     if password is not None and (not isinstance(password, str) or len(password) > 4096):
         raise bad_request("'password' must be a string.")
@@ -248,116 +248,124 @@ def _enterprise(value: Any) -> dict:
 # The Braze `permissions` object
 
 
-def _ref(entry: dict, name_key: str, id_keys: tuple[str, ...], what: str) -> tuple[str, str]:
-    """("name", value) or ("id", value) for an entry that names a thing by name or by id."""
+@dataclass(frozen=True)
+class AppGroupInput:
+    """One `appGroup` entry: a workspace, and what the user gets in it, by reference."""
+
+    workspace: Ref
+    permissions: list[str]
+    permission_set: Ref | None
+    teams: list[tuple[Ref, list[str]]]  # each team with its permissions
+
+
+@dataclass(frozen=True)
+class PermissionsInput:
+    """The `permissions` object as parsed, naming things it doesn't resolve: the view has
+    `selectors.access_refs_resolve` find them, and `user_access` makes service arguments."""
+
+    company_permissions: list[str]
+    roles: list[Ref]
+    app_groups: list[AppGroupInput]
+
+    def refs(self) -> AccessRefs:
+        return AccessRefs(
+            workspaces=tuple(group.workspace for group in self.app_groups),
+            teams=tuple(ref for group in self.app_groups for ref, _ in group.teams),
+            permission_sets=tuple(
+                group.permission_set for group in self.app_groups if group.permission_set
+            ),
+            roles=tuple(self.roles),
+        )
+
+
+def _ref(entry: dict, name_key: str, id_keys: tuple[str, ...], what: str) -> Ref:
+    """How an entry names a thing: by id if it gives one, else by name."""
     for key in id_keys:
         if entry.get(key) not in (None, ""):
-            return "id", _string(entry[key], key)
+            return Ref("public_id", _string(entry[key], key))
     if entry.get(name_key) not in (None, ""):
-        return "name", _string(entry[name_key], name_key)
+        return Ref("name", _string(entry[name_key], name_key))
     raise bad_request(f"Each {what} needs '{name_key}' or '{id_keys[0]}'.")
 
 
-def _lookup(model, company: Company, refs: list[tuple[str, str]], what: str) -> dict:
-    """Fetch every referenced row in one query; a reference that matches nothing is a 400."""
-    if not refs:
-        return {}
-    names = {value for kind, value in refs if kind == "name"}
-    public_ids = {value for kind, value in refs if kind == "id"}
-    rows = integration_cache.named(
-        model,
-        company.pk,
-        names,
-        public_ids,
-        lambda: selectors.named_in_company(model, company, names=names, public_ids=public_ids),
-    )
-    found: dict = {}
-    for row in rows:
-        found[("id", row.public_id)] = row
-        found.setdefault(("name", row.name), row)
-    for ref in refs:
-        if ref not in found:
-            raise bad_request(f"Unknown {what}: {ref[1]!r}.")
-    return found
-
-
-def parse_permissions(value: Any, *, company: Company) -> UserAccess:
+def parse_permissions(value: Any) -> PermissionsInput:
     perms = idp_quirks.canonical_keys(
         _object(value, "permissions"),
         {"companypermissions": "companyPermissions", "roles": "roles", "appgroup": "appGroup"},
     )
-    roles_in = [_object(r, "roles[]") for r in _list(perms.get("roles"), "permissions.roles")]
-    groups_in = [
-        _object(g, "appGroup[]") for g in _list(perms.get("appGroup"), "permissions.appGroup")
+    roles = [
+        _ref(_object(r, "roles[]"), "roleName", ("roleId",), "role")
+        for r in _list(perms.get("roles"), "permissions.roles")
     ]
+    groups = [
+        _app_group(_object(g, "appGroup[]"))
+        for g in _list(perms.get("appGroup"), "permissions.appGroup")
+    ]
+    return PermissionsInput(
+        company_permissions=_strings(perms.get("companyPermissions"), "companyPermissions"),
+        roles=roles,
+        app_groups=groups,
+    )
 
-    role_refs = [_ref(r, "roleName", ("roleId",), "role") for r in roles_in]
-    ws_refs = [_ref(g, "appGroupName", ("appGroupId",), "workspace") for g in groups_in]
-    set_entries = [
-        (i, _object(s, "appGroupPermissionSets[]"))
-        for i, g in enumerate(groups_in)
-        for s in _list(g.get("appGroupPermissionSets"), "appGroupPermissionSets")
-    ]
-    set_refs = [
+
+def _app_group(group: dict) -> AppGroupInput:
+    workspace = _ref(group, "appGroupName", ("appGroupId",), "workspace")
+    sets = [
         _ref(
-            s,
+            _object(s, "appGroupPermissionSets[]"),
             "appGroupPermissionSetName",
             ("appGroupPermissionSetId", "appGroupPermissionSetID"),
             "permission set",
         )
-        for _, s in set_entries
+        for s in _list(group.get("appGroupPermissionSets"), "appGroupPermissionSets")
     ]
-    team_entries = [
-        (i, _object(t, "team[]"))
-        for i, g in enumerate(groups_in)
-        for t in _list(g.get("team"), "team")
-    ]
-    team_refs = [_ref(t, "teamName", ("teamId",), "team") for _, t in team_entries]
+    teams = []
+    for entry in _list(group.get("team"), "team"):
+        entry = _object(entry, "team[]")
+        ref = _ref(entry, "teamName", ("teamId",), "team")
+        teams.append((ref, _strings(entry.get("teamPermissions"), "teamPermissions")))
+    if len(sets) > 1:
+        raise bad_request("'appGroupPermissionSets' takes a single permission set.")
+    return AppGroupInput(
+        workspace=workspace,
+        permissions=_strings(group.get("appGroupPermissions"), "appGroupPermissions"),
+        permission_set=sets[0] if sets else None,
+        teams=teams,
+    )
 
-    roles = _lookup(Role, company, role_refs, "role")
-    workspaces = _lookup(Workspace, company, ws_refs, "workspace")
-    permission_sets = _lookup(PermissionSet, company, set_refs, "permission set")
-    teams = _lookup(Team, company, team_refs, "team")
 
-    sets_by_group: dict[int, list] = defaultdict(list)
-    for (i, _), ref in zip(set_entries, set_refs, strict=True):
-        sets_by_group[i].append(permission_sets[ref])
-    teams_by_group: dict[int, list[TeamGrant]] = defaultdict(list)
-    for (i, entry), ref in zip(team_entries, team_refs, strict=True):
-        teams_by_group[i].append(
-            TeamGrant(
-                team=teams[ref],
-                permissions=_strings(entry.get("teamPermissions"), "teamPermissions"),
-            )
-        )
-
-    grants = []
-    for i, (group, ref) in enumerate(zip(groups_in, ws_refs, strict=True)):
-        workspace = workspaces[ref]
-        if len(sets_by_group[i]) > 1:
-            raise bad_request("'appGroupPermissionSets' takes a single permission set.")
-        pset = sets_by_group[i][0] if sets_by_group[i] else None
-        if pset is not None and pset.workspace_id != workspace.pk:
-            raise bad_request(
-                f"Permission set {pset.name!r} is not in workspace {workspace.name!r}."
-            )
-        for team_grant in teams_by_group[i]:
-            if team_grant.team.workspace_id != workspace.pk:
-                raise bad_request(
-                    f"Team {team_grant.team.name!r} is not in workspace {workspace.name!r}."
-                )
-        grants.append(
-            WorkspaceGrant(
-                workspace=workspace,
-                permissions=_strings(group.get("appGroupPermissions"), "appGroupPermissions"),
-                permission_set=pset,
-                teams=teams_by_group[i],
-            )
-        )
+def user_access(requested: PermissionsInput, found: ResolvedRefs) -> UserAccess:
+    """Service arguments from a parsed `permissions` object and the rows its references name.
+    A reference that names nothing, or a team or permission set outside its workspace, is a 400."""
+    refs = requested.refs()
+    _check_known(refs.roles, found.roles, "role")
+    _check_known(refs.workspaces, found.workspaces, "workspace")
+    _check_known(refs.permission_sets, found.permission_sets, "permission set")
+    _check_known(refs.teams, found.teams, "team")
     return UserAccess(
-        company_permissions=_strings(perms.get("companyPermissions"), "companyPermissions"),
-        workspaces=grants,
-        roles=[roles[ref] for ref in role_refs],
+        company_permissions=requested.company_permissions,
+        workspaces=[_workspace_grant(group, found) for group in requested.app_groups],
+        roles=[found.roles[ref] for ref in requested.roles],
+    )
+
+
+def _check_known(refs: tuple[Ref, ...], found: dict, what: str) -> None:
+    for ref in refs:
+        if ref not in found:
+            raise bad_request(f"Unknown {what}: {ref.value!r}.")
+
+
+def _workspace_grant(group: AppGroupInput, found: ResolvedRefs) -> WorkspaceGrant:
+    workspace = found.workspaces[group.workspace]
+    pset = found.permission_sets[group.permission_set] if group.permission_set else None
+    if pset is not None and pset.workspace_id != workspace.pk:
+        raise bad_request(f"Permission set {pset.name!r} is not in workspace {workspace.name!r}.")
+    teams = [TeamGrant(team=found.teams[ref], permissions=perms) for ref, perms in group.teams]
+    for grant in teams:
+        if grant.team.workspace_id != workspace.pk:
+            raise bad_request(f"Team {grant.team.name!r} is not in workspace {workspace.name!r}.")
+    return WorkspaceGrant(
+        workspace=workspace, permissions=group.permissions, permission_set=pset, teams=teams
     )
 
 

@@ -39,6 +39,7 @@ from provisioning.scim.negotiation import (
 )
 from workspaces import selectors, services
 from workspaces.models import Company, DashboardUser, Role, could_be_public_id
+from workspaces.services import UserAccess
 
 
 @functools.lru_cache(maxsize=32)
@@ -150,6 +151,14 @@ class UserViewMixin:
             raise not_found(self.missing)
         return user
 
+    def resolve(self, requested: serializers.PermissionsInput | None) -> UserAccess | None:
+        """The access a parsed `permissions` object asks for, what it names found in the
+        company (one query per kind it names); None when the request didn't mention it."""
+        if requested is None:
+            return None
+        found = selectors.access_refs_resolve(company=self.company, refs=requested.refs())
+        return serializers.user_access(requested, found)
+
     def with_access(self, user: DashboardUser) -> DashboardUser:
         """The user a service just wrote, ready to render: its row is the object in hand (the
         services change fields on it), only memberships it no longer knows are read back."""
@@ -198,14 +207,13 @@ class UsersView(UserViewMixin, ScimView):
         return Response(page.envelope([self.user_document(u) for u in page.rows], selection))
 
     def post(self, request: Request) -> Response:
-        parsed = serializers.parse_user(self.body(), company=self.company)
+        parsed = serializers.parse_user(self.body())
+        access = self.resolve(parsed.access)
         user = services.user_create(
             company=self.company,
             email=parsed.email,
             profile=parsed.profile,
-            access=serializers.with_default_workspace(
-                parsed.access, self.integration.default_workspace
-            ),
+            access=serializers.with_default_workspace(access, self.integration.default_workspace),
             password=parsed.password,
         )
         if not parsed.password:
@@ -233,16 +241,16 @@ class UserDetailView(UserViewMixin, ScimView):
         return self.user_response(user)
 
     def put(self, request: Request, public_id: str) -> Response:
-        # Parsed before the transaction: the names it resolves can come from this process's
-        # memory only outside one (integration_cache).
-        parsed = serializers.parse_user(self.body(), company=self.company)
+        parsed = serializers.parse_user(self.body())
+        access = self.resolve(parsed.access)  # before the transaction: not under the row lock
         with transaction.atomic():
-            return self.apply(self.get_locked_user(public_id), parsed)
+            return self.apply(self.get_locked_user(public_id), parsed, access)
 
-    def apply(self, user: DashboardUser, parsed: serializers.UserInput) -> Response:
+    def apply(
+        self, user: DashboardUser, parsed: serializers.UserInput, access: UserAccess | None
+    ) -> Response:
         if parsed.email.lower() != user.email.lower():
             raise ScimError(400, "userName cannot be changed.", "mutability")
-        access = parsed.access
         if access is not None:
             access = serializers.with_default_workspace(access, self.integration.default_workspace)
         services.user_update(user=user, profile=parsed.profile, access=access)
@@ -275,7 +283,10 @@ class UserDetailView(UserViewMixin, ScimView):
         document.setdefault("department", "")
         if "emails" in before and "emails" not in document:
             document["emails"] = []  # stored as "none", so the sign-in email isn't shown instead
-        return self.apply(user, serializers.parse_user(document, company=self.company))
+        parsed = serializers.parse_user(document)
+        # Resolved under the row lock, unlike a PUT: the names are those of the patched
+        # document, which only the user read under that lock gives.
+        return self.apply(user, parsed, self.resolve(parsed.access))
 
     @transaction.atomic
     def delete(self, request: Request, public_id: str) -> Response:

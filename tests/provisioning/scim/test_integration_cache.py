@@ -10,8 +10,6 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import RoleFactory
-from tests.provisioning.scim.conftest import new_user_body
 from workspaces.fetch import fetch
 
 pytestmark = pytest.mark.django_db(transaction=True)  # NOTIFY is delivered on commit
@@ -136,64 +134,15 @@ def test_without_persistent_connections_the_cache_is_off(scim):
         connection.settings_dict["CONN_MAX_AGE"] = kept
 
 
-# The workspaces, teams, permission sets and roles a `permissions` object names (migration 0005)
-
-
-def in_workspace(email: str, name: str) -> dict:
-    return new_user_body(email, permissions={"appGroup": [{"appGroupName": name}]})
-
-
-def workspace_queries(call) -> tuple[int, int]:
-    """(the status, how many queries of the request read the workspace table by name)."""
-    with CaptureQueriesContext(connection) as captured:
-        response = call()
-    named = sum('FROM "workspaces_workspace" WHERE' in q["sql"] for q in captured)
-    return response.status_code, named
-
-
-def test_a_name_resolved_once_needs_no_query_again(scim, workspace):
-    first = workspace_queries(lambda: scim.post("Users", in_workspace("a@x.example", "Production")))
-    assert first == (201, 1)
-    again = workspace_queries(lambda: scim.post("Users", in_workspace("b@x.example", "Production")))
-    assert again == (201, 0)
-    user_id = scim.post("Users", new_user_body("c@x.example")).json()["id"]
-    replaced = workspace_queries(
-        lambda: scim.put(f"Users/{user_id}", in_workspace("c@x.example", "Production"))
-    )
-    assert replaced == (200, 0)  # a PUT resolves its names before its transaction
-
-
-def test_a_rename_elsewhere_applies_at_once(scim, workspace, other_process):
-    assert scim.post("Users", in_workspace("a@x.example", "Production")).status_code == 201
-    other_process.execute(
-        "UPDATE workspaces_workspace SET name = 'Live' WHERE id = %s", [workspace.pk]
-    )
-    assert notification_arrives()
-    refused = scim.post("Users", in_workspace("b@x.example", "Production"))
-    assert refused.status_code == 400
-    assert "Production" in refused.json()["detail"]
-    created = scim.post("Users", in_workspace("c@x.example", "Live"))
-    assert created.status_code == 201
-    assert created.json()["permissions"]["appGroup"][0]["appGroupName"] == "Live"
-
-
-def test_a_name_unknown_until_created_elsewhere_is_known_at_once(
-    scim, company, workspace, other_process
-):
-    assert scim.post("Users", in_workspace("a@x.example", "Staging")).status_code == 400
-    other_process.execute(
-        "INSERT INTO workspaces_workspace (company_id, name, public_id, created_at) "
-        "VALUES (%s, 'Staging', 'ws-staging-new', now())",
-        [company.pk],
-    )
-    assert notification_arrives()
-    assert scim.post("Users", in_workspace("a@x.example", "Staging")).status_code == 201
-
-
-def test_a_group_membership_change_keeps_the_names(scim, company, other_process):
-    role = RoleFactory(company=company)
-    scim.get("Users")  # listening from here on
-    other_process.execute("UPDATE workspaces_role SET updated_at = now() WHERE id = %s", [role.pk])
-    assert not notification_arrives(within=0.5)  # what every membership change does
-    other_process.execute("UPDATE workspaces_role SET name = 'Renamed' WHERE id = %s", [role.pk])
-    assert notification_arrives()
+def test_only_integrations_and_companies_notify():
+    """Workspaces, teams, permission sets and roles no longer do (migration 0007)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname LIKE 'scim\\_%%'"
+        )
+        notifying = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'scim_named_rows_notify'")
+        (functions,) = cursor.fetchone()
+    assert notifying == {"provisioning_scimintegration", "workspaces_company"}
+    assert functions == 0

@@ -139,3 +139,30 @@ def test_what_a_write_answers_is_what_a_read_answers_later(company, workspace, m
     body["permissions"]["roles"] = []
     replaced = client.put(f"Users/{user_id}", body)
     assert replaced.json() == client.get(f"Users/{user_id}").json()
+
+
+def test_what_a_permissions_object_names_costs_one_query_per_kind(scim, company, workspace):
+    """No name is kept in memory: a create or a replace reads each kind its `permissions`
+    object names (workspaces, teams, permission sets, roles) in one query, and nothing more
+    when it names none."""
+    rich = rich_permissions(company, 2)
+    bodies = {
+        "none": {},
+        "one workspace": {"permissions": {"appGroup": [{"appGroupName": "Production"}]}},
+        "every kind": {"permissions": rich},
+    }
+    costs = {}
+    for label, extra in bodies.items():
+        body = new_user_body(f"{label.replace(' ', '-')}@example.com", **extra)
+        create = queries(lambda body=body: scim.post("Users", body))
+        user_id = scim.get("Users", {"filter": f'userName eq "{body["userName"]}"'}).json()[
+            "Resources"
+        ][0]["id"]
+        renamed = {**body, "name": {"givenName": "Renamed", "familyName": "User"}}
+        replace = queries(
+            lambda user_id=user_id, renamed=renamed: scim.put(f"Users/{user_id}", renamed)
+        )
+        costs[label] = (create, replace)
+    none_create, none_replace = costs["none"]
+    assert costs["one workspace"] == (none_create + 1, none_replace + 1)
+    assert costs["every kind"][1] == none_replace + 4
