@@ -38,11 +38,11 @@ ROWS_PER_COMPANY_POOL = 1_000  # rows of the pools that name a company only (no 
 WARM_UP_PATH = "/scim/v2/Users?filter=userName%20eq%20%22warm-up%40bench.example%22"
 
 
-# seed.py keeps 2,010 bulk users out of the groups and puts half the rest in the big one; below
-# this the pool of users the GET, PUT and PATCH runs use came out empty, and every request 404ed.
+# seed.py keeps 260 bulk users of each large company out of the groups and puts half the rest in
+# the big one; below this the pools the GET, PUT and PATCH runs use came out (nearly) empty.
 MIN_USERS = 5_000
 # The target configuration: the requests of a run spread over this many companies stay far under
-# each one's default daily limit (bench/README.md, "Why these numbers").
+# each one's default daily limit (bench/README.md, "The traffic: why these numbers").
 COMPANIES = 200
 
 
@@ -544,6 +544,11 @@ def check_targets(results: list[dict], rss: dict[int, float], counts: dict) -> l
     def add(name: str, passed: bool, detail: str) -> None:
         targets.append({"target": name, "pass": bool(passed), "detail": detail})
 
+    add(
+        f"requests spread over at least {COMPANIES} companies",
+        counts["companies"] >= COMPANIES,
+        str(counts["companies"]),
+    )
     for row in results:
         goal = row["floor_ratio_target"]
         if goal is not None:

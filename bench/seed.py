@@ -2,9 +2,9 @@
 set-based INSERTs, and build the fixtures each operation needs (groups, users to delete, tokens).
 
 The traffic comes from many companies, each with its own integration and token, as on a real
-instance where every identity provider calls for its own company (bench/README.md, "Why these
-numbers"). One company in `LARGE_EVERY` is large, and the large ones hold `LARGE_SHARE` of the
-users; the rest are small.
+instance where every identity provider calls for its own company (bench/README.md, "The
+traffic: why these numbers"). One company in `LARGE_EVERY` is large, and the large ones hold
+`LARGE_SHARE` of the users; the rest are small.
 
 `seed_demo --users` builds model instances in Python (about 2,000 users a second); a single
 `INSERT ... SELECT FROM generate_series` per batch is some 20 times faster, which matters at
