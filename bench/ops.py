@@ -3,6 +3,8 @@
 The same template feeds wrk (through lua/scim.lua) and the SQL query count (through Django's
 test client), so both measure the same request. Placeholders: `{name}` is a field of the pool row
 or one of scim.lua's per-thread values (`n`, `tid`, `run`, `active`) or an operation variable.
+The headers are templates too: every row carries the token and origin of its company, so each
+request goes out as that company's identity provider would send it.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ class Op:
     method: str
     path: str
     body: str | None = None
-    pool: str = "none"  # users | prefixes | deletable | add | none
+    # users | companies | pages | prefixes | deletable | add (bench/run.py, `build_pools`)
+    pool: str = "companies"
     floor_ratio: float | None = None  # the issue's throughput target, as a fraction of the floor
     note: str = ""
     expect: frozenset[int] = field(default=frozenset(range(200, 300)))
@@ -70,8 +73,14 @@ OPERATIONS = [
         floor_ratio=0.70,
     ),
     Op("get", "GET", USERS + "/{id}", pool="users", floor_ratio=0.70),
-    Op("list_first", "GET", USERS + "?startIndex=1&count=100", floor_ratio=0.15),
-    Op("list_last", "GET", USERS + "?startIndex={last}&count=100", floor_ratio=0.15),
+    Op("list_first", "GET", USERS + "?startIndex=1&count=100", pool="pages", floor_ratio=0.15),
+    Op(
+        "list_last",
+        "GET",
+        USERS + "?startIndex={last}&count=100",
+        pool="pages",
+        floor_ratio=0.15,
+    ),
     Op(
         "filter_sw",
         "GET",
@@ -135,10 +144,10 @@ def fill(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
 
 
-def headers(token: str, origin: str, *, body: bool) -> dict[str, str]:
+def headers(*, body: bool) -> dict[str, str]:
     result = {
-        "Authorization": f"Bearer {token}",
-        "X-Request-Origin": origin,
+        "Authorization": "Bearer {token}",
+        "X-Request-Origin": "{origin}",
         "Accept": "application/scim+json",
     }
     if body:

@@ -1,12 +1,14 @@
--- One script for every operation: bench/run.py writes a data file per operation (method, path and
--- body templates, headers, a pool of rows) and passes its path after `--`. Each thread takes every
--- nthreads-th row of the pool, so two threads never lock the same user, and fills `{name}`
+-- One script for every operation: bench/run.py writes a data file per operation (method, path,
+-- body and header templates, a pool of rows) and passes its path after `--`. Each thread takes
+-- every nthreads-th row of the pool, so two threads never lock the same user, and fills `{name}`
 -- placeholders from the row first, then from these per-thread values:
 --   {n}      this thread's request counter (1, 2, ...): unique emails and changing names
 --   {tid}    this thread's number
 --   {run}    a tag unique to this wrk run, so reruns never collide with earlier POSTs
 --   {active} "false" on the first pass over the pool, "true" on the second, ...: a suspend that
 --            always changes something
+-- Each row carries its company's `{token}` and `{origin}`, which the header templates take, so
+-- consecutive requests come from different companies as the rows alternate between them.
 -- bench/run.py fills the same templates the same way to count SQL queries per request.
 
 dofile("report.lua")
@@ -44,5 +46,9 @@ function request()
   vars.n = tostring(n)
   vars.active = (math.floor((n - 1) / #slice) % 2 == 1) and "true" or "false"
   local body = op.body and fill(op.body, row) or nil
-  return wrk.format(op.method, fill(op.path, row), op.headers, body)
+  local headers = {}
+  for name, template in pairs(op.headers) do
+    headers[name] = fill(template, row)
+  end
+  return wrk.format(op.method, fill(op.path, row), headers, body)
 end
