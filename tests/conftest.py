@@ -51,14 +51,12 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state():
-    """The rate counter's reserved blocks and the integration cache live in the process; the rows
-    they stand for are rolled back after each test."""
-    from provisioning import integration_cache, ratelimit
+    """The integration cache lives in the process; the rows it stands for are rolled back after
+    each test."""
+    from provisioning import integration_cache
 
-    ratelimit.forget_leases()
     integration_cache.clear()
     yield
-    ratelimit.forget_leases()
     integration_cache.clear()
 
 
