@@ -51,12 +51,14 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state():
-    """The integration cache lives in the process; the rows it stands for are rolled back after
-    each test."""
-    from provisioning import integration_cache
+    """The rate counter's reserved blocks and the integration cache live in the process; the rows
+    they stand for are rolled back after each test."""
+    from provisioning import integration_cache, ratelimit
 
+    ratelimit.forget_leases()
     integration_cache.clear()
     yield
+    ratelimit.forget_leases()
     integration_cache.clear()
 
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from provisioning import ratelimit
 from provisioning.models import DailyRequestCount, RequestLogEntry, ScimIntegration
-from provisioning.selectors import requests_today
 from provisioning.services import scim_token_issue
 from tests.provisioning.scim.conftest import ScimClient, make_integration, new_user_body
 from tests.provisioning.scim.documents import error
@@ -244,32 +240,32 @@ def test_custom_integrations_require_the_origin_header(scim):
     )
 
 
-def test_every_request_served_adds_one_to_the_days_count(scim, integration, settings):
-    settings.SCIM_DAILY_REQUEST_LIMIT = 1_000_000
-    for served in range(1, 4):
-        assert scim.get("Users")["X-RateLimit-Remaining"] == str(1_000_000 - served)
-        assert DailyRequestCount.objects.get(company=integration.company).count == served
+def test_a_busy_company_writes_its_counter_once_per_block(scim, integration, settings):
+    from provisioning import ratelimit
+
+    settings.SCIM_DAILY_REQUEST_LIMIT = 1_000_000  # far from the limit: blocks of LEASE_MAX
+    remaining = [int(scim.get("Users")["X-RateLimit-Remaining"]) for _ in range(3)]
+    assert remaining == [999_999, 999_998, 999_997]
+    row = DailyRequestCount.objects.get(company=integration.company)
+    assert row.count == ratelimit.LEASE_MAX  # reserved once, handed out from memory
 
 
-def test_requests_over_the_limit_are_refused_and_not_counted(scim, integration, settings):
-    """The day's count is the number of requests served, which the settings page shows."""
-    settings.SCIM_DAILY_REQUEST_LIMIT = 2
-    statuses = [scim.get("Users").status_code for _ in range(5)]
-    assert statuses == [200, 200, 429, 429, 429]
-    assert requests_today(integration.company).count == statuses.count(200)
+def test_near_the_limit_every_request_is_counted_in_the_row(scim, integration, settings):
+    settings.SCIM_DAILY_REQUEST_LIMIT = 1_500
+    for _ in range(3):
+        scim.get("Users")
+    assert DailyRequestCount.objects.get(company=integration.company).count == 3
 
 
-def test_a_limit_of_zero_refuses_every_request_and_counts_none(scim, integration, settings):
-    settings.SCIM_DAILY_REQUEST_LIMIT = 0
-    assert scim.get("Users").status_code == 429
-    assert not DailyRequestCount.objects.filter(company=integration.company).exists()
+def test_reserved_blocks_never_admit_more_than_the_limit(integration, settings, monkeypatch):
+    """Two processes (two lease tables) share one row: together they admit exactly the limit."""
+    from provisioning import ratelimit
 
-
-def test_each_day_has_its_own_count(integration, settings, monkeypatch):
-    settings.SCIM_DAILY_REQUEST_LIMIT = 1
+    settings.SCIM_DAILY_REQUEST_LIMIT = 2_100  # blocks of 2 at first, then of 1
     company_id = integration.company_id
-    assert not ratelimit.count_request(company_id).exceeded
-    assert ratelimit.count_request(company_id).exceeded
-    tomorrow = timezone.now() + timedelta(days=1)
-    monkeypatch.setattr(timezone, "now", lambda: tomorrow)
-    assert not ratelimit.count_request(company_id).exceeded
+    admitted = 0
+    processes = [{}, {}]
+    for turn in range(2_200):
+        monkeypatch.setattr(ratelimit, "_leases", processes[turn % 2])
+        admitted += not ratelimit.count_request(company_id).exceeded
+    assert admitted == 2_100
