@@ -273,6 +273,35 @@ class DashboardUser(AbstractBaseUser, PermissionsMixin):
         return self.given_name
 
 
+class UserCountBlock(models.Model):
+    """How many of a company's users have an id in one block of `USER_BLOCK_SIZE` ids: a running
+    count kept by PostgreSQL triggers on every insert, delete and company change of a user, even
+    by raw SQL (migration 0005). With it a page of the company's users at any `startIndex`, and its
+    `totalResults`, need no walk over every user (`selectors.company_users_page`).
+
+    Each writing database session adds to its own `slot` of the block (its process id modulo 16),
+    so concurrent creates don't queue on one row; a block's count is the sum of its slots.
+    """
+
+    company_id = models.IntegerField()  # not a foreign key: a derived count, never a reference
+    block = models.IntegerField()  # user id // USER_BLOCK_SIZE
+    slot = models.SmallIntegerField()
+    users = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company_id", "block", "slot"], name="user_count_block_slot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"company {self.company_id}, block {self.block}, slot {self.slot}: {self.users}"
+
+
+USER_BLOCK_SIZE = 1024  # the migration's triggers use the same number (`id >> 10`)
+
+
 class WorkspaceMembership(models.Model):
     user = models.ForeignKey(
         DashboardUser, on_delete=models.CASCADE, related_name="workspace_memberships"

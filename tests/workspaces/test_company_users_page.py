@@ -1,5 +1,6 @@
-"""selectors.company_users_page: any page of a company's users, and its total, as a plain
-ORDER BY id query would give them, whichever way the users came and went."""
+"""selectors.company_users_page: any page of a company's users, and its total, as COUNT(*) and
+OFFSET would give them. It reads the per-block counts the triggers keep (migration 0005), so
+these tests also check the triggers against every way users change."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db import connection, transaction
 
 from tests.factories import CompanyFactory, UserFactory
 from workspaces import selectors
-from workspaces.models import DashboardUser
+from workspaces.models import USER_BLOCK_SIZE, DashboardUser, UserCountBlock
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +32,32 @@ def assert_every_page_matches(company, limit: int = 3) -> None:
 
 
 def users_with_ids(company, ids) -> list[DashboardUser]:
-    """Users at chosen ids, so two companies' users interleave."""
+    """Users at chosen ids, so a handful of them spread over several blocks."""
     return DashboardUser.objects.bulk_create(
         DashboardUser(pk=pk, company=company, email=f"u{pk}@example.com", password="!")
         for pk in ids
     )
 
 
-def test_pages_of_companies_whose_users_interleave():
+def counts_by_block() -> dict[tuple[int, int], int]:
+    kept: dict[tuple[int, int], int] = {}
+    for row in UserCountBlock.objects.all():
+        key = (row.company_id, row.block)
+        kept[key] = kept.get(key, 0) + row.users
+    return {key: n for key, n in kept.items() if n}
+
+
+def actual_counts() -> dict[tuple[int, int], int]:
+    actual: dict[tuple[int, int], int] = {}
+    for company_id, pk in DashboardUser.objects.exclude(company=None).values_list(
+        "company_id", "pk"
+    ):
+        key = (company_id, pk // USER_BLOCK_SIZE)
+        actual[key] = actual.get(key, 0) + 1
+    return actual
+
+
+def test_pages_of_a_company_spread_over_blocks():
     company, other = CompanyFactory(), CompanyFactory()
     users_with_ids(company, [10_001, 10_002, 11_500, 20_480, 20_481, 40_000, 40_960])
     users_with_ids(other, [10_003, 11_501, 40_001])  # interleaved with the first company's
@@ -57,7 +76,7 @@ def test_users_come_with_their_access():
     assert selectors.access_loaded(loaded)
 
 
-def test_pages_follow_every_kind_of_change():
+def test_the_triggers_follow_every_kind_of_change():
     companies = [CompanyFactory() for _ in range(3)]
     randomness = random.Random(7)
     used: set[int] = set()
@@ -65,7 +84,7 @@ def test_pages_follow_every_kind_of_change():
         company = randomness.choice(companies)
         action = randomness.choice(["bulk", "one", "raw", "delete", "move", "rollback"])
         if action == "bulk":
-            ids = {randomness.randrange(1, 8_192) for _ in range(5)} - used
+            ids = {randomness.randrange(1, 8 * USER_BLOCK_SIZE) for _ in range(5)} - used
             used |= ids
             users_with_ids(company, sorted(ids))
         elif action == "one":
@@ -98,6 +117,7 @@ def test_pages_follow_every_kind_of_change():
                 UserFactory(company=company)
                 DashboardUser.objects.filter(company=company).delete()
                 raise RuntimeError
+        assert counts_by_block() == actual_counts(), (step, action)
     for company in companies:
         assert_every_page_matches(company, limit=4)
 
@@ -105,13 +125,21 @@ def test_pages_follow_every_kind_of_change():
 def test_a_user_leaving_every_company_is_no_longer_counted():
     user = UserFactory()
     DashboardUser.objects.filter(pk=user.pk).update(company=None)
+    assert counts_by_block() == {}
     assert selectors.company_users_page(user.company, offset=0, limit=10) == ([], 0)
 
 
-def test_a_page_costs_three_queries_at_any_offset(django_assert_num_queries):
-    """The count, the page's users (their ids first), their access."""
+def test_an_update_that_keeps_the_company_writes_no_count():
+    user = UserFactory()
+    before = list(UserCountBlock.objects.values_list("pk", "users"))
+    user.given_name = "Renamed"
+    user.save()  # a full save names company_id too: the trigger's condition leaves it alone
+    assert list(UserCountBlock.objects.values_list("pk", "users")) == before
+
+
+@pytest.mark.parametrize("new_id", [5_000 + 1, 5_000 + 3 * USER_BLOCK_SIZE])
+def test_a_user_given_another_id_is_counted_in_its_new_block(new_id):
     company = CompanyFactory()
-    users_with_ids(company, range(7_000, 7_010))
-    for offset in (0, 9):
-        with django_assert_num_queries(3):
-            selectors.company_users_page(company, offset=offset, limit=5)
+    users_with_ids(company, [5_000])
+    DashboardUser.objects.filter(pk=5_000).update(id=new_id)
+    assert counts_by_block() == actual_counts() == {(company.pk, new_id // USER_BLOCK_SIZE): 1}
