@@ -199,3 +199,9 @@ def test_deleting_and_recreating_a_user_in_parallel_never_leaves_a_half_made_use
     assert (
         DashboardUser.objects.filter(company=company, email__iexact="ada@example.com").count() <= 1
     )
+
+
+def test_concurrent_requests_never_pass_the_daily_limit(api, settings):
+    settings.SCIM_DAILY_REQUEST_LIMIT = 25
+    results = in_threads(40, lambda i: api("GET", "ServiceProviderConfig"))
+    assert sorted(status for status, _, _ in results) == [200] * 25 + [429] * 15
