@@ -94,21 +94,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def bench_environment(database_url: str) -> dict[str, str]:
     """Production settings on plain-HTTP loopback, no mail. The daily limit and the request log
     are the defaults, whatever the shell or `.env` says: real traffic meets both."""
-    return {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,
-        "DEBUG": "False",
-        "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "STATIC_MANIFEST": "False",
-        "ROOT_URLCONF": "bench.urls",
-        "SCIM_DAILY_REQUEST_LIMIT": "5000",
-        "SCIM_REQUEST_LOG_FLUSH_SECONDS": "1",
+    from bench.server import production_environment
+
+    return production_environment(
+        DATABASE_URL=database_url,
+        ROOT_URLCONF="bench.urls",
+        SCIM_DAILY_REQUEST_LIMIT="5000",
+        SCIM_REQUEST_LOG_FLUSH_SECONDS="1",
         # POST sends an invitation on commit; the console backend would write every one to stdout.
-        "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
-    }
+        EMAIL_URL="dummymail://",
+        LOG_LEVEL="WARNING",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

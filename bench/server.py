@@ -3,6 +3,8 @@ and scale-out scripts and the database-outage test start it, and stopped whateve
 
 from __future__ import annotations
 
+import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -12,6 +14,23 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def production_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment with production settings on plain-HTTP loopback: DEBUG off, a
+    random secret key, 127.0.0.1 allowed, no HTTPS redirect, static files from their sources;
+    less what only the test runner sets. `overrides` on top."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="False",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="False",
+        STATIC_MANIFEST="False",
+    )
+    env.update(overrides)
+    return env
 
 
 def free_port() -> int:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from scim2_tester import CheckResult, Status, check_server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench/ is a package at the top
-from bench.server import Gunicorn  # noqa: E402 - after the path it comes from
+from bench.server import Gunicorn, production_environment  # noqa: E402 - after its path
 from config.database import database_url  # noqa: E402
 
 PYTHON = sys.executable
@@ -68,17 +67,7 @@ def fresh_database() -> Iterator[str]:
 
 
 def app_environment(database: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DEBUG="False",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="False",
-        STATIC_MANIFEST="False",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=database,
-    )
-    return env
+    return production_environment(DATABASE_URL=database)
 
 
 def manage(env: dict[str, str], *args: str) -> str:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import secrets
 import threading
 import time
 import urllib.error
@@ -23,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from bench.server import Gunicorn, free_port
+from bench.server import Gunicorn, free_port, production_environment
 from tests.provisioning.scim.conftest import ORIGIN, make_integration, new_user_body
 from workspaces.models import DashboardUser, WorkspaceMembership
 
@@ -108,16 +106,9 @@ def proxy():
 def app(proxy):
     """gunicorn (one worker, persistent connections as in production) through the proxy."""
     db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "STATIC_MANIFEST": "False",
-        "DATABASE_URL": f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = production_environment(
+        DATABASE_URL=f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}"
+    )
     with Gunicorn(env=env, workers=1) as server:
         yield {"base": server.url, "process": server.process}
 

@@ -6,8 +6,6 @@ open past the header timeout, and a request line long enough for an 8 KB filter 
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import socket
 import time
 import urllib.parse
@@ -15,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.server import Gunicorn
+from bench.server import Gunicorn, production_environment
 
 WORKERS = 2
 THREADS = 4
@@ -25,17 +23,9 @@ PUBLIC_PAGE = "/accounts/login/"  # answers without a token or a session
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Gunicorn]:
-    env = {
-        **os.environ,
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "False",
-        "STATIC_MANIFEST": "False",
-        "GUNICORN_THREADS": str(THREADS),
-        "GUNICORN_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = production_environment(
+        GUNICORN_THREADS=str(THREADS), GUNICORN_HEADER_TIMEOUT=str(HEADER_TIMEOUT)
+    )
     log = tmp_path_factory.mktemp("slow-log") / "gunicorn.log"
     with Gunicorn(env=env, workers=WORKERS, log=log) as server:
         server.wait_ready(PUBLIC_PAGE)
