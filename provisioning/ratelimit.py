@@ -1,14 +1,15 @@
 """The per-company daily SCIM request counter, shared by every app process.
 
-The count lives in one database row per company and day, changed by an atomic upsert (one
-SQL statement), so several gunicorn instances behind a load balancer never admit more than the
-limit. A process doesn't write that row for every request: it reserves a block of request numbers
-at once and hands them out from memory, so a busy company's row is written once per block instead
-of serialising every request (issue 6). Blocks shrink to a single request as the limit comes
-near, and every request is counted before it is served, so nothing over the limit is admitted.
-The cost: numbers a process reserved and never used (it restarted, or no more requests came to
-it that day) are lost from the day's allowance, at most `LEASE_MAX - 1` per process, and only while
-the company is far from its limit; the settings page's usage counts them as used.
+The count lives in one database row per company and day, changed by an atomic upsert (one SQL
+statement), so several gunicorn instances behind a load balancer never admit more than the limit. A
+process doesn't write that row for every request: it reserves a block of request numbers at once
+and hands them out from memory, so a busy company's row is written once per block instead of
+serialising every request on it (bench/README.md, "Fifth session" and "Results with real traffic":
+one upsert per request missed the targets). Blocks shrink to a single request as the limit comes
+near, and every request is counted before it is served, so nothing over the limit is admitted. The
+cost: numbers a process reserved and never used (it restarted, or no more requests came to it that
+day) are lost from the day's allowance, at most `LEASE_MAX - 1` per process, and only while the
+company is far from its limit; the settings page's usage counts them as used.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@ the token, a user by id or by email, the workspaces (teams, sets, roles) a `perm
 object names.
 
 The ORM compiles a queryset anew on each evaluation: for the token lookup and the user by id,
-compiling and building the instance cost 0.35 ms of CPU against 0.15 ms for the same SQL sent
-as text (bench/README.md). `fetch` keeps what the ORM would do with the rows (the database's
+compiling and building the instance cost twice the CPU of the same SQL sent as text
+(bench/README.md). `fetch` keeps what the ORM would do with the rows (the database's
 and the fields' converters, `Model.from_db`, the cached related object of a select_related) and
 only skips the compilation. `save_fields` and `insert` do the same for an UPDATE of some fields
-and for an INSERT. Everything else stays on the ORM.
+and for an INSERT. The other hand-written SQL: the memberships union and the users page in
+selectors.py, the rate counter's upsert in provisioning/ratelimit.py.
 """
 
 from __future__ import annotations
@@ -163,10 +164,10 @@ def _instance(plan: _Plan, row: tuple) -> Any:
 def any_of(column: str, values: Sequence[Any]) -> tuple[str, list]:
     """`column IN (values)` as SQL and its parameters: one array parameter
     (`= ANY(%s)`): the statement's text is then the same for any number of values, so psycopg
-    converts it once and the server keeps it prepared; a hundred placeholders cost ~1.5 ms of
-    CPU to split on every page of users. One value stays `column = %s`: for that PostgreSQL
-    keeps a generic plan, while for an array of unknown length it plans anew on every execution
-    (0.5 ms of the server's CPU on each lookup by email)."""
+    converts it once and the server keeps it prepared, where a hundred placeholders were split
+    anew on every page of users. One value stays `column = %s`: for that PostgreSQL keeps a
+    generic plan, while for an array of unknown length it plans anew on every execution, which
+    showed in the server's CPU per lookup by email (bench/README.md, third session)."""
     if len(values) == 1:
         return f"{column} = %s", list(values)
     return f"{column} = ANY(%s)", [list(values)]

@@ -1,6 +1,7 @@
 """The dashboard's own world: companies, workspaces, teams, roles and dashboard users.
 
-Nothing here knows about SCIM. Writes go through `services.py`, reads through `selectors.py`.
+Nothing here imports the SCIM app (`provisioning`). Writes go through `services.py`, reads
+through `selectors.py`.
 """
 
 from __future__ import annotations

@@ -97,8 +97,9 @@ def _access_sql(of_member: str) -> str:
     permissions, then a permission set (name, public id, permissions, workspace id, name,
     public id).
 
-    Hand-written SQL on purpose: it is on every SCIM read, and the ORM took ~4 ms to compile
-    this union against ~0.2 ms to run it (bench/README.md); the tables come from the models.
+    Hand-written SQL on purpose: it is on every SCIM read, and the ORM took many times longer to
+    compile this union than PostgreSQL to run it (bench/README.md); the tables come from the
+    models.
     """
     tables = _access_tables()
     return f"""
@@ -277,8 +278,8 @@ def company_users_page(
     after page.
 
     The per-block counts (`UserCountBlock`) give the total and the block of ids where the page
-    starts, so neither COUNT(*) nor OFFSET walks the company's users: at 100,000 users each cost
-    ~5 ms and grew with the company (bench/README.md).
+    starts, so neither COUNT(*) nor OFFSET walks the company's users, whose cost grows with the
+    company (bench/README.md, "Fifth session").
     """
     located = _locate_in_blocks(company.pk, offset)
     if located is None:
