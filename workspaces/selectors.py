@@ -152,87 +152,88 @@ def _json_list(value: str | None) -> list:
     return [] if value is None else json.loads(value)
 
 
-ACCESS_ATTRIBUTES = ("access_workspaces", "access_teams", "access_roles")
+@dataclass(frozen=True)
+class UserWithAccess:
+    """A user and what its document shows of its memberships, each sorted by name: the value a
+    user is read as, and a write answers with, for rendering."""
+
+    user: DashboardUser
+    workspaces: tuple[WorkspaceAccess, ...] = ()
+    teams: tuple[TeamAccess, ...] = ()
+    roles: tuple[RoleAccess, ...] = ()
 
 
-def access_loaded(user: DashboardUser) -> bool:
-    """Whether `load_access` rows are attached to this user (and still true: writes that
-    replace memberships attach what they wrote, or call `forget_access`)."""
-    return hasattr(user, ACCESS_ATTRIBUTES[0])
+def users_with_access(users: list[DashboardUser]) -> list[UserWithAccess]:
+    """These users with their access, in one query however many users, workspaces, teams and
+    roles there are. Plain rows rather than prefetched models: building model instances, and a
+    round trip per relation, cost more than the SQL (bench/README.md)."""
+    return _with_access(users, _access_rows([user.pk for user in users]) if users else [])
 
 
-def forget_access(user: DashboardUser) -> None:
-    for name in ACCESS_ATTRIBUTES:
-        user.__dict__.pop(name, None)
-
-
-def load_access(users: list[DashboardUser]) -> list[DashboardUser]:
-    """Attach what a user document shows to each user, in one query however many users,
-    workspaces, teams and roles there are: `user.access_workspaces`, `access_teams` and
-    `access_roles`, each sorted by name. Plain rows rather than prefetched models: building
-    model instances, and a round trip per relation, cost more than the SQL (bench/README.md)."""
-    _attach_access(users, _access_rows([user.pk for user in users]) if users else [])
-    return users
-
-
-def _attach_access(users: list[DashboardUser], rows: list[tuple]) -> None:
-    """Attach `_access_sql` rows to their users (sorted as documents show them)."""
-    by_id = {user.pk: user for user in users}
-    for user in users:
-        user.access_workspaces, user.access_teams, user.access_roles = [], [], []
+def _with_access(users: list[DashboardUser], rows: list[tuple]) -> list[UserWithAccess]:
+    """Each user with its `_access_sql` rows (sorted as documents show them)."""
+    found: dict[int, tuple[list, list, list]] = {user.pk: ([], [], []) for user in users}
     roles: dict[tuple[int, int], RoleAccess] = {}
     for kind, user_id, pk, name, public_id, perms, *permission_set in rows:
-        user, thing = by_id[user_id], Named(pk, name, public_id)
+        workspaces, teams, user_roles = found[user_id]
+        thing = Named(pk, name, public_id)
         set_name, set_pid, set_perms, ws_id, ws_name, ws_pid = permission_set
         pset = None
         if set_pid:
             workspace = Named(ws_id, ws_name, ws_pid)
             pset = PermissionSetRow(set_name, set_pid, _json_list(set_perms), workspace)
         if kind == "w":
-            user.access_workspaces.append(WorkspaceAccess(thing, _json_list(perms), pset))
+            workspaces.append(WorkspaceAccess(thing, _json_list(perms), pset))
         elif kind == "t":
-            user.access_teams.append(TeamAccess(thing, ws_id, _json_list(perms)))
+            teams.append(TeamAccess(thing, ws_id, _json_list(perms)))
         else:
             access = roles.get((user_id, pk))
             if access is None:
                 access = roles[(user_id, pk)] = RoleAccess(thing)
-                user.access_roles.append(access)
+                user_roles.append(access)
             if pset is not None:
                 access.permission_sets.append(pset)
-    for user in users:
-        _sort_access(user)
     for access in roles.values():
         access.permission_sets.sort(key=lambda p: (p.workspace.name, p.name))
+    return [_sorted(user, *found[user.pk]) for user in users]
 
 
-def _sort_access(user: DashboardUser) -> None:
-    user.access_workspaces.sort(key=lambda a: (a.workspace.name, a.workspace.pk))
-    user.access_teams.sort(key=lambda a: (a.team.name, a.team.pk))
-    user.access_roles.sort(key=lambda a: (a.role.name, a.role.pk))
+def _sorted(
+    user: DashboardUser,
+    workspaces: list[WorkspaceAccess],
+    teams: list[TeamAccess],
+    roles: list[RoleAccess],
+) -> UserWithAccess:
+    return UserWithAccess(
+        user,
+        tuple(sorted(workspaces, key=lambda a: (a.workspace.name, a.workspace.pk))),
+        tuple(sorted(teams, key=lambda a: (a.team.name, a.team.pk))),
+        tuple(sorted(roles, key=lambda a: (a.role.name, a.role.pk))),
+    )
 
 
-def attach_written_access(
+def user_with_written_access(
     user: DashboardUser,
     workspaces: list[tuple[Workspace, list[str], PermissionSet | None]],
     teams: list[tuple[Team, list[str]]],
-) -> None:
-    """Attach what `load_access` would read right after these memberships (and no roles) were
-    written, from the rows in hand: a create renders without reading back its own writes."""
+) -> UserWithAccess:
+    """What `users_with_access` would read right after these memberships (and no roles) were
+    written, from the rows in hand: a write answers without reading back what it wrote."""
 
     def permission_set(pset: PermissionSet | None, workspace: Named) -> PermissionSetRow | None:
         if pset is None:
             return None
         return PermissionSetRow(pset.name, pset.public_id, list(pset.permissions), workspace)
 
-    user.access_workspaces = [
-        WorkspaceAccess(_named(workspace), list(perms), permission_set(pset, _named(workspace)))
-        for workspace, perms, pset in workspaces
-    ]
-    user.access_teams = [
-        TeamAccess(_named(team), team.workspace_id, list(perms)) for team, perms in teams
-    ]
-    user.access_roles = []
-    _sort_access(user)
+    return _sorted(
+        user,
+        [
+            WorkspaceAccess(_named(workspace), list(perms), permission_set(pset, _named(workspace)))
+            for workspace, perms, pset in workspaces
+        ],
+        [TeamAccess(_named(team), team.workspace_id, list(perms)) for team, perms in teams],
+        [],
+    )
 
 
 def _named(thing: Workspace | Team) -> Named:
@@ -241,21 +242,21 @@ def _named(thing: Workspace | Team) -> Named:
 
 def user_get_for_company(
     *, company: Company, public_id: str, lock: bool = False
-) -> DashboardUser | None:
+) -> UserWithAccess | None:
     """One user of the company with everything its document shows; `lock` holds the row until
     the transaction ends (writes read and lock in one query)."""
-    users = _users_with_access("company_id = %s AND public_id = %s", [company.pk, public_id], lock)
+    users = _users_where("company_id = %s AND public_id = %s", [company.pk, public_id], lock)
     return users[0] if users else None
 
 
-def users_with_email(company: Company, email: str) -> list[DashboardUser]:
+def users_with_email(company: Company, email: str) -> list[UserWithAccess]:
     """The company's user signing in with `email` (case-insensitively), with its access: the
     `userName eq` lookup an identity provider makes before every create. Served by the unique
     index on lower(email) (the same condition as `models.email_matches`)."""
-    return _users_with_access("company_id = %s AND lower(email) = lower(%s)", [company.pk, email])
+    return _users_where("company_id = %s AND lower(email) = lower(%s)", [company.pk, email])
 
 
-def _users_with_access(where: str, params: list, lock: bool = False) -> list[DashboardUser]:
+def _users_where(where: str, params: list, lock: bool = False) -> list[UserWithAccess]:
     """Users matching `where`, with their access, in one query (the rows and their memberships,
     `fetch_with_lateral`): a round trip less on every GET, lookup and write of one user."""
     pairs = fetch_with_lateral(
@@ -266,13 +267,12 @@ def _users_with_access(where: str, params: list, lock: bool = False) -> list[Das
         lock=lock,
     )
     users = list(dict.fromkeys(user for user, _ in pairs))
-    _attach_access(users, [row for _, row in pairs if row[0] is not None])
-    return users
+    return _with_access(users, [row for _, row in pairs if row[0] is not None])
 
 
 def company_users_page(
     company: Company, *, offset: int, limit: int
-) -> tuple[list[DashboardUser], int]:
+) -> tuple[list[UserWithAccess], int]:
     """`limit` of the company's users in id order after skipping `offset`, with their access, and
     how many users the company has: the unfiltered list an identity provider's import reads page
     after page.
@@ -288,7 +288,7 @@ def company_users_page(
     where, params, skip = "company_id = %s AND id >= %s", [company.pk, block], offset - before
     if not limit or offset >= total:
         return [], total
-    return load_access(
+    return users_with_access(
         fetch(DashboardUser, where, params, order_by="id", limit=limit, offset=skip)
     ), total
 

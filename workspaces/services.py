@@ -40,6 +40,7 @@ from workspaces.permissions import (
     Department,
     unknown_permissions,
 )
+from workspaces.selectors import UserWithAccess
 
 
 class DomainError(Exception):
@@ -125,14 +126,15 @@ def _check_vocabulary(profile: UserProfile | None, access: UserAccess | None) ->
                 raise UnknownValue("team permission", bad)
 
 
-def _replace_access(user: DashboardUser, access: UserAccess) -> None:
-    """Make the user's memberships exactly those in `access` (a full replace)."""
+def _replace_access(user: DashboardUser, access: UserAccess) -> UserWithAccess | None:
+    """Make the user's memberships exactly those in `access` (a full replace); what it wrote,
+    as `_written` says."""
     user.workspace_memberships.all().delete()
     user.team_memberships.all().delete()
     user.role_assignments.all().delete()
     grants = _distinct_grants(access)
     insert_children(user, _membership_rows(user, grants))
-    _remember_access(user, grants)
+    return _written(user, grants)
 
 
 def _membership_rows(user: DashboardUser, grants: tuple[list, list, list]) -> list:
@@ -147,14 +149,11 @@ def _membership_rows(user: DashboardUser, grants: tuple[list, list, list]) -> li
     ]
 
 
-def _remember_access(user: DashboardUser, grants: tuple[list, list, list]) -> None:
-    """Keep what a user document shows of the memberships just written, so that it renders
-    without reading them back."""
+def _written(user: DashboardUser, grants: tuple[list, list, list]) -> UserWithAccess | None:
+    """The user with the memberships just written, so that it renders without reading them
+    back; None when it was given roles, whose permission sets aren't in hand."""
     workspaces, teams, roles = grants
-    if roles:  # what a role grants (its permission sets) isn't in hand: read it when rendering
-        selectors.forget_access(user)
-    else:
-        selectors.attach_written_access(user, workspaces, teams)
+    return None if roles else selectors.user_with_written_access(user, workspaces, teams)
 
 
 def _distinct_grants(access: UserAccess) -> tuple[list, list, list]:
@@ -184,16 +183,14 @@ def _memberships_key(access: UserAccess) -> tuple:
     )
 
 
-def _stored_memberships_key(user: DashboardUser) -> tuple:
-    # A caller that read the user with its access (the SCIM views, under a row lock) saves a query.
-    stored = user if selectors.access_loaded(user) else selectors.load_access([user])[0]
+def _stored_memberships_key(stored: UserWithAccess) -> tuple:
     return (
         sorted(
             (a.workspace.pk, list(a.permissions), a.permission_set and a.permission_set.public_id)
-            for a in stored.access_workspaces
+            for a in stored.workspaces
         ),
-        sorted((t.team.pk, list(t.permissions)) for t in stored.access_teams),
-        sorted({r.role.pk for r in stored.access_roles}),
+        sorted((t.team.pk, list(t.permissions)) for t in stored.teams),
+        sorted({r.role.pk for r in stored.roles}),
     )
 
 
@@ -210,6 +207,27 @@ def user_create(
     access: UserAccess,
     password: str | None = None,
 ) -> DashboardUser:
+    user, _ = _create(company, email, profile, access, password)
+    return user
+
+
+def user_create_with_access(
+    *,
+    company: Company,
+    email: str,
+    profile: UserProfile,
+    access: UserAccess,
+    password: str | None = None,
+) -> UserWithAccess:
+    """`user_create`, answering with the user and the memberships it wrote, read back only when
+    it assigned roles (what they grant isn't in hand): what the SCIM API renders."""
+    user, written = _create(company, email, profile, access, password)
+    return written or selectors.users_with_access([user])[0]
+
+
+def _create(
+    company: Company, email: str, profile: UserProfile, access: UserAccess, password: str | None
+) -> tuple[DashboardUser, UserWithAccess | None]:
     _check_vocabulary(profile, access)
     try:
         # The create is atomic by itself (`_insert_user`). Inside a caller's transaction it gets
@@ -224,7 +242,7 @@ def user_create(
 
 def _insert_user(
     company: Company, email: str, profile: UserProfile, access: UserAccess, password: str | None
-) -> DashboardUser:
+) -> tuple[DashboardUser, UserWithAccess | None]:
     user = DashboardUser(company=company, email=email)
     user.updated_at = user.created_at
     for name in PROFILE_FIELDS:
@@ -241,8 +259,7 @@ def _insert_user(
     else:
         user.set_unusable_password()
         insert_with_children(user, memberships)  # one statement on PostgreSQL
-    _remember_access(user, grants)
-    return user
+    return user, _written(user, grants)
 
 
 # Services are atomic on their own and join the caller's transaction when there is one (the SCIM
@@ -252,22 +269,25 @@ def _insert_user(
 # and the services that can refuse inside it (role_create, role_update) keep their savepoint.
 def user_update(
     *,
-    user: DashboardUser,
+    user: UserWithAccess,
     profile: UserProfile | None = None,
     access: UserAccess | None = None,
-) -> DashboardUser:
-    """Replace the profile and/or the access of a user; `None` leaves that part alone."""
+) -> UserWithAccess:
+    """Replace the profile and/or the access of a user; `None` leaves that part alone. `user`
+    comes with its stored access (the SCIM views read both under a row lock), which a repeated
+    PUT is compared with; the answer is the user as stored now, with its access."""
     _check_vocabulary(profile, access)
     drops_admin = access is not None and "admin" not in access.company_permissions
-    if drops_admin and "admin" in user.company_permissions:
-        _refuse_losing_last_admin(user)
+    if drops_admin and "admin" in user.user.company_permissions:
+        _refuse_losing_last_admin(user.user)
     with transaction.atomic(savepoint=False):
         return _apply_update(user, profile, access)
 
 
 def _apply_update(
-    user: DashboardUser, profile: UserProfile | None, access: UserAccess | None
-) -> DashboardUser:
+    stored: UserWithAccess, profile: UserProfile | None, access: UserAccess | None
+) -> UserWithAccess:
+    user, answer = stored.user, stored
     changed: list[str] = []
     memberships_changed = False
     if profile is not None:
@@ -284,13 +304,13 @@ def _apply_update(
             user.company_permissions = company_permissions
             changed.append("company_permissions")
         # An IdP's repeated PUT of the same permissions changes nothing, not even the version.
-        if _memberships_key(access) != _stored_memberships_key(user):
-            _replace_access(user, access)
+        if _memberships_key(access) != _stored_memberships_key(stored):
+            answer = _replace_access(user, access) or selectors.users_with_access([user])[0]
             memberships_changed = True
     if changed or memberships_changed:
         user.updated_at = timezone.now()
         save_fields(user, [*changed, "updated_at"])
-    return user
+    return answer
 
 
 def user_set_active(*, user: DashboardUser, active: bool) -> DashboardUser:

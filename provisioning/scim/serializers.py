@@ -3,8 +3,8 @@
 Input: `parse_user` validates a POST/PUT body, or a PATCH's result (after the IdP quirks are
 normalised), without I/O: the workspaces, teams, permission sets and roles it names stay
 references, which the view resolves with `selectors.access_refs_resolve` and `user_access` turns
-into service arguments. Output: `render_user` builds the full document from a user fetched with
-`selectors.load_access`, without further queries.
+into service arguments. Output: `render_user` builds the full document from a
+`selectors.UserWithAccess` (as a selector read it or a service wrote it), without further queries.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from provisioning.scim.errors import (
     USER_SCHEMA,
     bad_request,
 )
-from workspaces.models import DashboardUser, Workspace
+from workspaces.models import Workspace
 from workspaces.permissions import Department
-from workspaces.selectors import AccessRefs, Ref, ResolvedRefs
+from workspaces.selectors import AccessRefs, Ref, ResolvedRefs, UserWithAccess
 from workspaces.services import TeamGrant, UserAccess, UserProfile, WorkspaceGrant
 
 # Canonical spellings of the User attributes we read, by lower-cased name (RFC 7643 §2.1).
@@ -414,11 +414,11 @@ def _permission_set(pset) -> dict:
     }
 
 
-def render_permissions(user: DashboardUser, *, nested: bool = True) -> dict:
+def render_permissions(found: UserWithAccess, *, nested: bool = True) -> dict:
     """Braze's permissions object. `nested=False` keeps to the two levels a SCIM schema can
     describe (RFC 7643 §2.4): no teams, permission sets or role expansions."""
     teams_by_workspace: dict[int, list[dict]] = defaultdict(list)
-    for tm in user.access_teams:
+    for tm in found.teams:
         teams_by_workspace[tm.workspace_id].append(
             {
                 "teamName": tm.team.name,
@@ -427,7 +427,7 @@ def render_permissions(user: DashboardUser, *, nested: bool = True) -> dict:
             }
         )
     app_groups = []
-    for membership in user.access_workspaces:
+    for membership in found.workspaces:
         entry = {
             "appGroupName": membership.workspace.name,
             "appGroupId": membership.workspace.public_id,
@@ -439,10 +439,10 @@ def render_permissions(user: DashboardUser, *, nested: bool = True) -> dict:
             entry["team"] = teams_by_workspace.get(membership.workspace_id, [])
         app_groups.append(entry)
     return {
-        "companyPermissions": list(user.company_permissions),
+        "companyPermissions": list(found.user.company_permissions),
         "roles": [
             _render_role(a) if nested else {"roleName": a.role.name, "roleId": a.role.public_id}
-            for a in user.access_roles
+            for a in found.roles
         ],
         "appGroup": app_groups,
     }
@@ -468,12 +468,13 @@ def _render_role(access) -> dict:
 
 
 def render_user(
-    user: DashboardUser, *, location: str, braze_shape: bool, default_workspace_id: int | None
+    found: UserWithAccess, *, location: str, braze_shape: bool, default_workspace_id: int | None
 ) -> dict:
     """The User document. `braze_shape` puts the dashboard attributes at the top level, where
     Braze's own API has them, with Braze's dates; otherwise they sit under their extension URN
     (RFC 7643 §3), and `permissions` is left out when it is just the default access, the way
     an absent `permissions` means the default access on input."""
+    user = found.user
     extra = dict(user.directory_attributes or {})
     enterprise = extra.pop("enterprise", None)
     name = {
@@ -487,8 +488,8 @@ def render_user(
     if braze_shape:
         dashboard["createdAt"] = braze_time(user.created_at)
         dashboard["lastSignInAt"] = braze_time(user.last_sign_in_at)
-    if braze_shape or not _has_default_access(user, default_workspace_id):
-        dashboard["permissions"] = render_permissions(user, nested=braze_shape)
+    if braze_shape or not _has_default_access(found, default_workspace_id):
+        dashboard["permissions"] = render_permissions(found, nested=braze_shape)
     doc = {
         "schemas": [USER_SCHEMA],
         "id": user.public_id,
@@ -521,12 +522,12 @@ def render_user(
     return _without_unassigned(doc)
 
 
-def _has_default_access(user: DashboardUser, default_workspace_id: int | None) -> bool:
-    memberships = user.access_workspaces
+def _has_default_access(found: UserWithAccess, default_workspace_id: int | None) -> bool:
+    memberships = found.workspaces
     return (
-        not user.company_permissions
-        and not user.access_roles
-        and not user.access_teams
+        not found.user.company_permissions
+        and not found.roles
+        and not found.teams
         and len(memberships) == 1
         and memberships[0].workspace_id == default_workspace_id
         and not memberships[0].permissions
@@ -545,8 +546,9 @@ def _without_unassigned(doc: dict) -> dict:
     return cleaned
 
 
-def user_input_document(user: DashboardUser, *, braze_shape: bool) -> dict:
+def user_input_document(found: UserWithAccess, *, braze_shape: bool) -> dict:
     """The user's writable attributes as the client sees them: what a PATCH changes."""
+    user = found.user
     extra = dict(user.directory_attributes or {})
     enterprise = extra.pop("enterprise", None)
     doc = {
@@ -560,7 +562,7 @@ def user_input_document(user: DashboardUser, *, braze_shape: bool) -> dict:
         "active": user.is_active,
         **extra,
     }
-    dashboard = {"permissions": render_permissions(user)}
+    dashboard = {"permissions": render_permissions(found)}
     if user.department:
         dashboard["department"] = user.department
     if braze_shape:

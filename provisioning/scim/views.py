@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import time
+from dataclasses import replace
 
 from django.conf import settings
 from django.db import transaction
@@ -137,15 +138,15 @@ class UserViewMixin:
     def user_location(self, user: DashboardUser) -> str:
         return self.resource_url("users", user.public_id)
 
-    def user_document(self, user: DashboardUser) -> dict:
+    def user_document(self, found: selectors.UserWithAccess) -> dict:
         return serializers.render_user(
-            user,
-            location=self.user_location(user),
+            found,
+            location=self.user_location(found.user),
             braze_shape=self.integration.is_custom,
             default_workspace_id=self.integration.default_workspace_id,
         )
 
-    def get_user(self, public_id: str, *, lock: bool = False) -> DashboardUser:
+    def get_user(self, public_id: str, *, lock: bool = False) -> selectors.UserWithAccess:
         user = selectors.user_get_for_company(company=self.company, public_id=public_id, lock=lock)
         if user is None:  # another company's user is just as missing
             raise not_found(self.missing)
@@ -159,13 +160,8 @@ class UserViewMixin:
         found = selectors.access_refs_resolve(company=self.company, refs=requested.refs())
         return serializers.user_access(requested, found)
 
-    def with_access(self, user: DashboardUser) -> DashboardUser:
-        """The user a service just wrote, ready to render: its row is the object in hand (the
-        services change fields on it), only memberships it no longer knows are read back."""
-        return user if selectors.access_loaded(user) else selectors.load_access([user])[0]
-
-    def user_response(self, user: DashboardUser, status: int = 200) -> Response:
-        doc = self.user_document(user)
+    def user_response(self, found: selectors.UserWithAccess, status: int = 200) -> Response:
+        doc = self.user_document(found)
         response = Response(self.selection.apply(doc), status=status)
         response["ETag"] = doc["meta"]["version"]
         if status == 201:
@@ -203,13 +199,13 @@ class UsersView(UserViewMixin, ScimView):
                 core_schema=serializers.USER_SCHEMA,
                 extensions=filters.USER_EXTENSIONS,
             )
-            selectors.load_access(page.rows)
+            page = replace(page, rows=selectors.users_with_access(page.rows))
         return Response(page.envelope([self.user_document(u) for u in page.rows], selection))
 
     def post(self, request: Request) -> Response:
         parsed = serializers.parse_user(self.body())
         access = self.resolve(parsed.access)
-        user = services.user_create(
+        created = services.user_create_with_access(
             company=self.company,
             email=parsed.email,
             profile=parsed.profile,
@@ -217,8 +213,8 @@ class UsersView(UserViewMixin, ScimView):
             password=parsed.password,
         )
         if not parsed.password:
-            services.user_invite(user=user, base_url=request.build_absolute_uri("/"))
-        return self.user_response(self.with_access(user), status=201)
+            services.user_invite(user=created.user, base_url=request.build_absolute_uri("/"))
+        return self.user_response(created, status=201)
 
 
 class UsersSearchView(UsersView):
@@ -234,11 +230,11 @@ class UsersSearchView(UsersView):
 
 class UserDetailView(UserViewMixin, ScimView):
     def get(self, request: Request, public_id: str) -> Response:
-        user = self.get_user(public_id)
-        version = serializers.version_of(user.updated_at)
+        found = self.get_user(public_id)
+        version = serializers.version_of(found.user.updated_at)
         if listing.etag_matches(request.headers.get("If-None-Match"), version):
             return Response(status=304, headers={"ETag": version})
-        return self.user_response(user)
+        return self.user_response(found)
 
     def put(self, request: Request, public_id: str) -> Response:
         parsed = serializers.parse_user(self.body())
@@ -247,28 +243,32 @@ class UserDetailView(UserViewMixin, ScimView):
             return self.apply(self.get_locked_user(public_id), parsed, access)
 
     def apply(
-        self, user: DashboardUser, parsed: serializers.UserInput, access: UserAccess | None
+        self,
+        found: selectors.UserWithAccess,
+        parsed: serializers.UserInput,
+        access: UserAccess | None,
     ) -> Response:
-        if parsed.email.lower() != user.email.lower():
+        if parsed.email.lower() != found.user.email.lower():
             raise ScimError(400, "userName cannot be changed.", "mutability")
         if access is not None:
             access = serializers.with_default_workspace(access, self.integration.default_workspace)
-        services.user_update(user=user, profile=parsed.profile, access=access)
-        return self.user_response(self.with_access(user))
-
-    def get_locked_user(self, public_id: str) -> DashboardUser:
-        """The user, locked until the transaction ends, after checking `If-Match`."""
-        user = self.get_user(public_id, lock=True)
-        listing.check_if_match(
-            self.request.headers.get("If-Match"), serializers.version_of(user.updated_at)
+        return self.user_response(
+            services.user_update(user=found, profile=parsed.profile, access=access)
         )
-        return user
+
+    def get_locked_user(self, public_id: str) -> selectors.UserWithAccess:
+        """The user, locked until the transaction ends, after checking `If-Match`."""
+        found = self.get_user(public_id, lock=True)
+        listing.check_if_match(
+            self.request.headers.get("If-Match"), serializers.version_of(found.user.updated_at)
+        )
+        return found
 
     @transaction.atomic
     def patch(self, request: Request, public_id: str) -> Response:
         operations = patch.parse_operations(self.body())
-        user = self.get_locked_user(public_id)
-        before = serializers.user_input_document(user, braze_shape=self.integration.is_custom)
+        found = self.get_locked_user(public_id)
+        before = serializers.user_input_document(found, braze_shape=self.integration.is_custom)
         document = patch.apply_operations(
             before, operations, core_schema=USER_SCHEMA, extensions=filters.USER_EXTENSIONS
         )
@@ -286,7 +286,7 @@ class UserDetailView(UserViewMixin, ScimView):
         parsed = serializers.parse_user(document)
         # Resolved under the row lock, unlike a PUT: the names are those of the patched
         # document, which only the user read under that lock gives.
-        return self.apply(user, parsed, self.resolve(parsed.access))
+        return self.apply(found, parsed, self.resolve(parsed.access))
 
     @transaction.atomic
     def delete(self, request: Request, public_id: str) -> Response:

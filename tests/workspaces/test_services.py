@@ -18,12 +18,20 @@ pytestmark = pytest.mark.django_db
 
 
 def make_user(company, email="new@example.com", **access):
-    return services.user_create(
+    return create_with_access(company, email, **access).user
+
+
+def create_with_access(company, email="new@example.com", **access):
+    return services.user_create_with_access(
         company=company,
         email=email,
         profile=UserProfile(given_name="Ada", family_name="Lovelace", department="engineering"),
         access=UserAccess(**access),
     )
+
+
+def with_access(user):
+    return selectors.users_with_access([user])[0]
 
 
 def test_user_create_writes_memberships(company, workspace):
@@ -48,14 +56,13 @@ def test_user_create_writes_memberships(company, workspace):
     assert not user.has_usable_password()
 
 
-def _access_as_read(user):
-    fresh = selectors.load_access([DashboardUser.objects.get(pk=user.pk)])[0]
-    return fresh.access_workspaces, fresh.access_teams, fresh.access_roles
+def _as_read(user):
+    return with_access(DashboardUser.objects.get(pk=user.pk))
 
 
-def test_a_written_user_carries_exactly_the_access_a_read_would_find(company, workspace):
-    """Creates and updates attach what they wrote instead of reading it back; what they attach
-    must be what load_access reads: same rows, same order, permission sets and teams included."""
+def test_a_write_answers_with_exactly_the_access_a_read_would_find(company, workspace):
+    """Creates and updates answer with what they wrote instead of reading it back; that must be
+    what users_with_access reads: same rows, same order, permission sets and teams included."""
     other = WorkspaceFactory(company=company, name="A first by name")
     pset = PermissionSetFactory(workspace=workspace, permissions=["basic_access"])
     teams = [TeamFactory(workspace=workspace, name=n) for n in ("Zeta", "Alpha")]
@@ -69,23 +76,27 @@ def test_a_written_user_carries_exactly_the_access_a_read_would_find(company, wo
         WorkspaceGrant(workspace=other, permissions=["admin"]),
         WorkspaceGrant(workspace=other, permissions=["basic_access"]),  # the last one wins
     ]
-    user = make_user(company, workspaces=grants)
-    assert selectors.access_loaded(user)
-    assert (user.access_workspaces, user.access_teams, user.access_roles) == _access_as_read(user)
-    assert [a.workspace.name for a in user.access_workspaces] == ["A first by name", workspace.name]
-    assert [t.team.name for t in user.access_teams] == ["Alpha", "Zeta"]
+    created = create_with_access(company, workspaces=grants)
+    assert created == _as_read(created.user)
+    assert [a.workspace.name for a in created.workspaces] == ["A first by name", workspace.name]
+    assert [t.team.name for t in created.teams] == ["Alpha", "Zeta"]
 
-    services.user_update(user=user, access=UserAccess(workspaces=grants[1:2]))
-    assert (user.access_workspaces, user.access_teams, user.access_roles) == _access_as_read(user)
-    assert user.access_teams == []
+    updated = services.user_update(user=created, access=UserAccess(workspaces=grants[1:2]))
+    assert updated == _as_read(created.user)
+    assert updated.teams == ()
 
 
-def test_a_user_written_with_a_role_reads_its_access_back(company, workspace):
-    """A role's permission sets aren't in hand when its assignment is written."""
+def test_a_user_written_with_a_role_answers_with_what_the_role_grants(company, workspace):
+    """A role's permission sets aren't in hand when its assignment is written: read back."""
     role = RoleFactory(company=company)
     role.permission_sets.add(PermissionSetFactory(workspace=workspace))
-    user = make_user(company, workspaces=[WorkspaceGrant(workspace=workspace)], roles=[role])
-    assert not selectors.access_loaded(user)
+    created = create_with_access(
+        company, workspaces=[WorkspaceGrant(workspace=workspace)], roles=[role]
+    )
+    assert created == _as_read(created.user)
+    assert [p.workspace.pk for p in created.roles[0].permission_sets] == [workspace.pk]
+    updated = services.user_update(user=created, access=UserAccess(roles=[role]))
+    assert updated == _as_read(created.user) and updated.workspaces == ()
 
 
 def test_user_create_refuses_an_email_taken_in_another_case_and_company(company):
@@ -140,7 +151,7 @@ def test_user_update_replaces_access_entirely(company, workspace):
         company, workspaces=[WorkspaceGrant(workspace=workspace, permissions=["admin"])]
     )
     services.user_update(
-        user=user,
+        user=with_access(user),
         access=UserAccess(workspaces=[WorkspaceGrant(workspace=workspace, permission_set=pset)]),
     )
     membership = WorkspaceMembership.objects.get(user=user)
@@ -152,7 +163,7 @@ def test_user_update_is_a_no_op_when_nothing_changes(company):
     user = make_user(company)
     before = user.updated_at
     services.user_update(
-        user=user,
+        user=with_access(user),
         profile=UserProfile(given_name="Ada", family_name="Lovelace", department="engineering"),
     )
     user.refresh_from_db()
@@ -185,7 +196,7 @@ def test_an_admin_can_be_deleted_while_another_remains(company):
 def test_the_last_admin_cannot_lose_the_admin_permission(company):
     admin = CompanyAdminFactory(company=company)
     with pytest.raises(services.LastAdminError):
-        services.user_update(user=admin, access=UserAccess())
+        services.user_update(user=with_access(admin), access=UserAccess())
 
 
 def test_role_membership_helpers(company):
