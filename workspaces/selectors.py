@@ -129,8 +129,8 @@ def _access_sql(of_member: str) -> str:
 
 @functools.cache
 def _access_tables() -> dict[str, str]:
-    """The quoted table names `_access_sql` joins (built once: a dict per call was 3 % of a
-    lookup's CPU)."""
+    """The quoted table names `_access_sql` joins, built once (a dict per call showed in a
+    lookup's profile, bench/README.md)."""
     return {
         name: connection.ops.quote_name(model._meta.db_table)
         for name, model in {
@@ -389,8 +389,9 @@ def _named_in_company(model: type[M], company: Company, refs: tuple[Ref, ...]) -
     for column in ("name", "public_id"):
         values = sorted({ref.value for ref in refs if ref.by == column})
         if values:
-            matches.append(f"{table}.{column} IN ({', '.join(['%s'] * len(values))})")
-            params.extend(values)
+            match, match_params = any_of(f"{table}.{column}", values)
+            matches.append(match)
+            params.extend(match_params)
     return fetch(model, f"{scope} AND ({' OR '.join(matches)})", params)
 
 
