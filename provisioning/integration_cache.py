@@ -25,9 +25,9 @@ import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from provisioning import store
 from provisioning.models import ScimIntegration
 
-CHANNEL = "scim_integration"
 MAX_AGE_SECONDS = 300  # a backstop only: changes arrive as notifications
 
 MAX_ENTRIES = 4096  # a backstop against unbounded growth: emptied when full
@@ -85,8 +85,7 @@ def _trustworthy() -> bool:
         raw = connection.connection
         if raw not in _listening:
             clear()  # whatever was sent before this connection listened is unknown
-            with connection.cursor() as cursor:
-                cursor.execute(f"LISTEN {CHANNEL}")
+            store.integration_changes_listen()
             _listening.add(raw)
             return True
         if any(True for _ in raw.notifies(timeout=0)):

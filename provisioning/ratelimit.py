@@ -19,16 +19,9 @@ import threading
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from provisioning.models import DailyRequestCount
-
-_UPSERT = """
-    INSERT INTO {table} (company_id, day, count) VALUES (%s, %s, %s)
-    ON CONFLICT (company_id, day) DO UPDATE SET count = {table}.count + EXCLUDED.count
-    RETURNING count
-"""
+from provisioning import store
 
 LEASE_MAX = 50  # request numbers reserved at once, at most
 # A block is at most a thousandth of what is left of the day's allowance: a limit of 5,000
@@ -79,20 +72,11 @@ def count_request(company_id: int) -> RateStatus:
         if lease is None or lease.day != now.date() or lease.next > lease.last:
             known_used = lease.last if lease is not None and lease.day == now.date() else 0
             block = min(LEASE_MAX, max(1, (limit - known_used) // LEASE_SHARE))
-            last = _reserve(company_id, now.date(), block)
+            last = store.daily_request_count_add(company_id, now.date(), block)
             lease = _leases[company_id] = _Lease(now.date(), last - block + 1, last)
         used = lease.next
         lease.next += 1
     return RateStatus(limit, used, _next_midnight(now))
-
-
-def _reserve(company_id: int, day: dt.date, block: int) -> int:
-    """Add `block` to the day's count; the count after it."""
-    table = connection.ops.quote_name(DailyRequestCount._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(_UPSERT.format(table=table), [company_id, day, block])
-        (count,) = cursor.fetchone()
-    return count
 
 
 def forget_leases() -> None:

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, TypeVar
 
-from django.db import connection
 from django.db.models import QuerySet
 
-from workspaces.fetch import any_of, fetch, fetch_with_lateral
+from workspaces import store
 from workspaces.models import (
-    USER_BLOCK_SIZE,
     Company,
     DashboardUser,
     PermissionSet,
     Role,
     RoleAssignment,
     Team,
-    TeamMembership,
-    UserCountBlock,
     Workspace,
-    WorkspaceMembership,
     email_matches,
 )
 
@@ -83,72 +77,9 @@ class RoleAccess:
     permission_sets: list[PermissionSetRow] = field(default_factory=list)
 
 
-def _access_rows(user_ids: list[int]) -> list[tuple]:
-    """Every membership row of these users in ONE query (see `_access_sql`)."""
-    of_member, ids = any_of("m.user_id", user_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(_access_sql(of_member), [*ids, *ids, *ids])
-        return cursor.fetchall()
-
-
-def _access_sql(of_member: str) -> str:
-    """The membership rows of the users `of_member` selects (a condition on `m.user_id`, used
-    three times), a UNION ALL of three. Columns: kind, user, thing id, name, public id,
-    permissions, then a permission set (name, public id, permissions, workspace id, name,
-    public id).
-
-    Hand-written SQL on purpose: it is on every SCIM read, and the ORM took many times longer to
-    compile this union than PostgreSQL to run it (bench/README.md); the tables come from the
-    models.
-    """
-    tables = _access_tables()
-    return f"""
-        SELECT 'w', m.user_id, w.id, w.name, w.public_id, m.permissions,
-               ps.name, ps.public_id, ps.permissions, w.id, w.name, w.public_id
-          FROM {tables["wm"]} m
-          JOIN {tables["ws"]} w ON w.id = m.workspace_id
-          LEFT JOIN {tables["ps"]} ps ON ps.id = m.permission_set_id
-         WHERE {of_member}
-        UNION ALL
-        SELECT 't', m.user_id, t.id, t.name, t.public_id, m.permissions,
-               NULL, NULL, NULL, t.workspace_id, NULL, NULL
-          FROM {tables["tm"]} m
-          JOIN {tables["team"]} t ON t.id = m.team_id
-         WHERE {of_member}
-        UNION ALL
-        SELECT 'r', m.user_id, r.id, r.name, r.public_id, NULL,
-               ps.name, ps.public_id, ps.permissions, ps.workspace_id, w.name, w.public_id
-          FROM {tables["ra"]} m
-          JOIN {tables["role"]} r ON r.id = m.role_id
-          LEFT JOIN {tables["rps"]} rp ON rp.role_id = r.id
-          LEFT JOIN {tables["ps"]} ps ON ps.id = rp.permissionset_id
-          LEFT JOIN {tables["ws"]} w ON w.id = ps.workspace_id
-         WHERE {of_member}
-    """  # noqa: S608 - only placeholders, quoted table names and the caller's condition
-
-
-@functools.cache
-def _access_tables() -> dict[str, str]:
-    """The quoted table names `_access_sql` joins, built once (a dict per call showed in a
-    lookup's profile, bench/README.md)."""
-    return {
-        name: connection.ops.quote_name(model._meta.db_table)
-        for name, model in {
-            "wm": WorkspaceMembership,
-            "tm": TeamMembership,
-            "ra": RoleAssignment,
-            "ws": Workspace,
-            "team": Team,
-            "role": Role,
-            "ps": PermissionSet,
-            "rps": Role.permission_sets.through,
-        }.items()
-    }
-
-
 def _json_list(value: str | None) -> list:
-    """A JSON column read by hand-written SQL: text, since Django has psycopg leave jsonb to
-    JSONField's own decoding."""
+    """A JSON column of a store row: text, since Django has psycopg leave jsonb to JSONField's
+    own decoding."""
     return [] if value is None else json.loads(value)
 
 
@@ -167,11 +98,11 @@ def users_with_access(users: list[DashboardUser]) -> list[UserWithAccess]:
     """These users with their access, in one query however many users, workspaces, teams and
     roles there are. Plain rows rather than prefetched models: building model instances, and a
     round trip per relation, cost more than the SQL (bench/README.md)."""
-    return _with_access(users, _access_rows([user.pk for user in users]) if users else [])
+    return _with_access(users, store.access_rows([user.pk for user in users]))
 
 
-def _with_access(users: list[DashboardUser], rows: list[tuple]) -> list[UserWithAccess]:
-    """Each user with its `_access_sql` rows (sorted as documents show them)."""
+def _with_access(users: list[DashboardUser], rows: list[store.AccessRow]) -> list[UserWithAccess]:
+    """Each user with its membership rows (sorted as documents show them)."""
     found: dict[int, tuple[list, list, list]] = {user.pk: ([], [], []) for user in users}
     roles: dict[tuple[int, int], RoleAccess] = {}
     for kind, user_id, pk, name, public_id, perms, *permission_set in rows:
@@ -245,29 +176,14 @@ def user_get_for_company(
 ) -> UserWithAccess | None:
     """One user of the company with everything its document shows; `lock` holds the row until
     the transaction ends (writes read and lock in one query)."""
-    users = _users_where("company_id = %s AND public_id = %s", [company.pk, public_id], lock)
-    return users[0] if users else None
+    found = store.user_for_document(company.pk, public_id, lock=lock)
+    return None if found is None else _with_access([found[0]], found[1])[0]
 
 
 def users_with_email(company: Company, email: str) -> list[UserWithAccess]:
     """The company's user signing in with `email` (case-insensitively), with its access: the
-    `userName eq` lookup an identity provider makes before every create. Served by the unique
-    index on lower(email) (the same condition as `models.email_matches`)."""
-    return _users_where("company_id = %s AND lower(email) = lower(%s)", [company.pk, email])
-
-
-def _users_where(where: str, params: list, lock: bool = False) -> list[UserWithAccess]:
-    """Users matching `where`, with their access, in one query (the rows and their memberships,
-    `fetch_with_lateral`): a round trip less on every GET, lookup and write of one user."""
-    pairs = fetch_with_lateral(
-        DashboardUser,
-        where,
-        params,
-        lateral=lambda user_id: _access_sql(f"m.user_id = {user_id}"),
-        lock=lock,
-    )
-    users = list(dict.fromkeys(user for user, _ in pairs))
-    return _with_access(users, [row for _, row in pairs if row[0] is not None])
+    `userName eq` lookup an identity provider makes before every create."""
+    return [_with_access([user], rows)[0] for user, rows in store.users_by_email(company.pk, email)]
 
 
 def company_users_page(
@@ -275,46 +191,9 @@ def company_users_page(
 ) -> tuple[list[UserWithAccess], int]:
     """`limit` of the company's users in id order after skipping `offset`, with their access, and
     how many users the company has: the unfiltered list an identity provider's import reads page
-    after page.
-
-    The per-block counts (`UserCountBlock`) give the total and the block of ids where the page
-    starts, so neither COUNT(*) nor OFFSET walks the company's users, whose cost grows with the
-    company (bench/README.md, "Fifth session").
-    """
-    located = _locate_in_blocks(company.pk, offset)
-    if located is None:
-        return [], 0
-    block, before, total = located
-    where, params, skip = "company_id = %s AND id >= %s", [company.pk, block], offset - before
-    if not limit or offset >= total:
-        return [], total
-    return users_with_access(
-        fetch(DashboardUser, where, params, order_by="id", limit=limit, offset=skip)
-    ), total
-
-
-def _locate_in_blocks(company_id: int, offset: int) -> tuple[int, int, int] | None:
-    """(the first id of the block holding the company's user number `offset` + 1, how many of
-    its users come before that block, how many it has), or None when it has none. An offset past
-    the last user gives the first block; the caller sees the offset is past the total."""
-    table = connection.ops.quote_name(UserCountBlock._meta.db_table)
-    sql = f"""
-        SELECT block, before, total FROM (
-            SELECT block, sum(users) AS users,
-                   (sum(sum(users)) OVER (ORDER BY block))::bigint - sum(users) AS before,
-                   (sum(sum(users)) OVER ())::bigint AS total
-              FROM {table} WHERE company_id = %s GROUP BY block
-        ) AS blocks
-        ORDER BY before + users <= %s, block
-        LIMIT 1
-    """  # noqa: S608 - only a quoted table name is interpolated
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [company_id, offset])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    block, before, total = row
-    return block * USER_BLOCK_SIZE, before, total
+    after page."""
+    users, total = store.users_page(company.pk, offset=offset, limit=limit)
+    return users_with_access(users), total
 
 
 def workspaces_for_company(company: Company) -> QuerySet[Workspace]:
@@ -368,31 +247,16 @@ def _resolve(model: type[M], company: Company, refs: tuple[Ref, ...]) -> dict[Re
     if not refs:
         return {}
     found: dict[Ref, M] = {}
-    for row in _named_in_company(model, company, refs):
+    rows = store.named_in_company(
+        model,
+        company.pk,
+        names=[ref.value for ref in refs if ref.by == "name"],
+        public_ids=[ref.value for ref in refs if ref.by == "public_id"],
+    )
+    for row in rows:
         found[Ref("public_id", row.public_id)] = row
         found.setdefault(Ref("name", row.name), row)
     return {ref: found[ref] for ref in refs if ref in found}
-
-
-def _named_in_company(model: type[M], company: Company, refs: tuple[Ref, ...]) -> list[M]:
-    """The company's `model` rows with one of these names or public ids, in one query (through
-    `fetch`, which spares the ORM's compilation; see its docstring)."""
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    # Only quoted table names and placeholders are interpolated below.
-    if model in (Workspace, Role):
-        scope = f"{table}.company_id = %s"
-    else:  # a team or a permission set belongs to the company through its workspace
-        workspaces = quote(Workspace._meta.db_table)
-        scope = f"{table}.workspace_id IN (SELECT id FROM {workspaces} WHERE company_id = %s)"  # noqa: S608
-    matches, params = [], [company.pk]
-    for column in ("name", "public_id"):
-        values = sorted({ref.value for ref in refs if ref.by == column})
-        if values:
-            match, match_params = any_of(f"{table}.{column}", values)
-            matches.append(match)
-            params.extend(match_params)
-    return fetch(model, f"{scope} AND ({' OR '.join(matches)})", params)
 
 
 def company_admins(company: Company) -> QuerySet[DashboardUser]:

@@ -20,8 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 
-from workspaces import selectors
-from workspaces.fetch import insert_children, insert_with_children, save_fields
+from workspaces import selectors, store
 from workspaces.models import (
     Company,
     DashboardUser,
@@ -133,7 +132,7 @@ def _replace_access(user: DashboardUser, access: UserAccess) -> UserWithAccess |
     user.team_memberships.all().delete()
     user.role_assignments.all().delete()
     grants = _distinct_grants(access)
-    insert_children(user, _membership_rows(user, grants))
+    store.memberships_add(user, _membership_rows(user, grants))
     return _written(user, grants)
 
 
@@ -255,10 +254,10 @@ def _insert_user(
         user.set_password(password)
         with transaction.atomic(savepoint=False):
             user.save()  # which also tells the password validators (AbstractBaseUser.save)
-            insert_children(user, memberships)
+            store.memberships_add(user, memberships)
     else:
         user.set_unusable_password()
-        insert_with_children(user, memberships)  # one statement on PostgreSQL
+        store.user_create_with_memberships(user, memberships)
     return user, _written(user, grants)
 
 
@@ -309,7 +308,7 @@ def _apply_update(
             memberships_changed = True
     if changed or memberships_changed:
         user.updated_at = timezone.now()
-        save_fields(user, [*changed, "updated_at"])
+        store.user_save_fields(user, [*changed, "updated_at"])
     return answer
 
 
@@ -318,7 +317,7 @@ def user_set_active(*, user: DashboardUser, active: bool) -> DashboardUser:
         return user
     user.is_active = active
     user.updated_at = timezone.now()
-    save_fields(user, ["is_active", "updated_at"])
+    store.user_save_fields(user, ["is_active", "updated_at"])
     return user
 
 

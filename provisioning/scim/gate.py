@@ -18,8 +18,8 @@ from provisioning.client_ip import client_ip
 from provisioning.models import ScimIntegration
 from provisioning.origin import OriginError, normalize_origin, origin_matches
 from provisioning.ratelimit import count_request
+from provisioning.selectors import integration_by_token_prefix
 from provisioning.services import scim_token_record_use
-from workspaces.fetch import fetch
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +42,7 @@ def _integration_for(token: str) -> ScimIntegration | None:
     integration = integration_cache.get(prefix)
     if integration is None:
         generation = integration_cache.generation()
-        # Sent as text (workspaces/fetch.py); token_prefix is unique. The default workspace
-        # comes along: creates and updates need it, and a join is cheaper than a second query.
-        found = fetch(
-            ScimIntegration,
-            "token_prefix = %s",
-            [prefix],
-            limit=1,
-            related=("company", "default_workspace"),
-        )
-        integration = found[0] if found else None
+        integration = integration_by_token_prefix(prefix)
         if integration is not None:
             integration_cache.put(prefix, integration, generation)
     # Checked on every request, cached or not: the cache is keyed by the prefix alone.

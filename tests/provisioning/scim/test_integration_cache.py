@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from workspaces.fetch import fetch
+from provisioning.selectors import integration_by_token_prefix
 
 pytestmark = pytest.mark.django_db(transaction=True)  # NOTIFY is delivered on commit
 
@@ -62,15 +62,15 @@ def test_a_change_notified_while_the_token_is_read_is_not_cached(
     from provisioning.scim import gate
 
     def read_then_reset(*args, **kwargs):
-        rows = fetch(*args, **kwargs)
+        found = integration_by_token_prefix(*args, **kwargs)
         other_process.execute(
             "UPDATE provisioning_scimintegration SET token_hash = 'reset' WHERE id = %s",
             [integration.pk],
         )
         assert notification_arrives()  # before the row is kept
-        return rows
+        return found
 
-    monkeypatch.setattr(gate, "fetch", read_then_reset)
+    monkeypatch.setattr(gate, "integration_by_token_prefix", read_then_reset)
     assert scim.get("Users").status_code == 200  # read before the reset: served
     monkeypatch.undo()
     assert scim.get("Users").status_code == 401
