@@ -11,6 +11,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -205,38 +206,21 @@ def user_create(
     profile: UserProfile,
     access: UserAccess,
     password: str | None = None,
-) -> DashboardUser:
-    user, _ = _create(company, email, profile, access, password)
-    return user
-
-
-def user_create_with_access(
-    *,
-    company: Company,
-    email: str,
-    profile: UserProfile,
-    access: UserAccess,
-    password: str | None = None,
 ) -> UserWithAccess:
-    """`user_create`, answering with the user and the memberships it wrote, read back only when
-    it assigned roles (what they grant isn't in hand): what the SCIM API renders."""
-    user, written = _create(company, email, profile, access, password)
-    return written or selectors.users_with_access([user])[0]
-
-
-def _create(
-    company: Company, email: str, profile: UserProfile, access: UserAccess, password: str | None
-) -> tuple[DashboardUser, UserWithAccess | None]:
+    """A new user of the company with this profile and access; the answer is the user and the
+    memberships it wrote (read back only when it assigned roles, whose permission sets aren't in
+    hand)."""
     _check_vocabulary(profile, access)
     try:
         # The create is atomic by itself (`_insert_user`). Inside a caller's transaction it gets
         # a savepoint, so that a duplicate leaves that transaction usable for the check below.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            return _insert_user(company, email, profile, access, password)
+            user, written = _insert_user(company, email, profile, access, password)
     except IntegrityError:
         if selectors.user_email_taken(email):
             raise UserAlreadyExists() from None
         raise
+    return written or selectors.users_with_access([user])[0]
 
 
 def _insert_user(
@@ -250,14 +234,10 @@ def _insert_user(
     user.company_permissions = _once(access.company_permissions)
     grants = _distinct_grants(access)
     memberships = _membership_rows(user, grants)
-    if password:
-        user.set_password(password)
-        with transaction.atomic(savepoint=False):
-            user.save()  # which also tells the password validators (AbstractBaseUser.save)
-            store.memberships_add(user, memberships)
-    else:
-        user.set_unusable_password()
-        store.user_create_with_memberships(user, memberships)
+    user.set_password(password or None)  # None: an unusable password
+    store.user_create_with_memberships(user, memberships)
+    if password:  # as save() tells the password validators
+        password_validation.password_changed(password, user)
     return user, _written(user, grants)
 
 

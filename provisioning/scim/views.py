@@ -205,7 +205,7 @@ class UsersView(UserViewMixin, ScimView):
     def post(self, request: Request) -> Response:
         parsed = serializers.parse_user(self.body())
         access = self.resolve(parsed.access)
-        created = services.user_create_with_access(
+        created = services.user_create(
             company=self.company,
             email=parsed.email,
             profile=parsed.profile,

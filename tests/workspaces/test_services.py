@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import (
     CompanyAdminFactory,
@@ -22,7 +24,7 @@ def make_user(company, email="new@example.com", **access):
 
 
 def create_with_access(company, email="new@example.com", **access):
-    return services.user_create_with_access(
+    return services.user_create(
         company=company,
         email=email,
         profile=UserProfile(given_name="Ada", family_name="Lovelace", department="engineering"),
@@ -54,6 +56,23 @@ def test_user_create_writes_memberships(company, workspace):
     assert TeamMembership.objects.get(user=user).team == team
     assert RoleAssignment.objects.get(user=user).role == role
     assert not user.has_usable_password()
+
+
+def test_user_create_with_a_password_stores_it_hashed_with_the_memberships(company, workspace):
+    with CaptureQueriesContext(connection) as captured:
+        created = services.user_create(
+            company=company,
+            email="pw@example.com",
+            profile=UserProfile(),
+            access=UserAccess(workspaces=[WorkspaceGrant(workspace=workspace)]),
+            password="a long passphrase 42",
+        )
+    # The user and its membership in one statement (around it, the test transaction's savepoint).
+    assert sum("INSERT" in q["sql"] for q in captured) == 1
+    stored = DashboardUser.objects.get(pk=created.user.pk)
+    assert stored.check_password("a long passphrase 42")
+    assert stored.password != "a long passphrase 42"
+    assert WorkspaceMembership.objects.get(user=stored).workspace == workspace
 
 
 def _as_read(user):

@@ -101,7 +101,7 @@ def test_list_and_filter_cost_the_same_for_3_or_30_users(scim, company, workspac
                 access=services.UserAccess(
                     workspaces=[services.WorkspaceGrant(workspace=workspace, permissions=["admin"])]
                 ),
-            )
+            ).user
             role = RoleFactory(company=company, name=f"R{i}")
             services.role_add_members(role=role, users=[user])
 

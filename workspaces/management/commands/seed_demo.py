@@ -89,7 +89,7 @@ class Command(BaseCommand):
                     company_permissions=["admin"],
                     workspaces=[WorkspaceGrant(workspace=production, permissions=["admin"])],
                 ),
-            )
+            ).user
         for local, given, family, department in PEOPLE:
             if not DashboardUser.objects.filter(email_matches(f"{local}@{DOMAIN}")).exists():
                 user_create(
