@@ -142,17 +142,10 @@ class WorkspaceAdmin(admin.ModelAdmin):
     inlines = [TeamInline]
 
 
-@admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "workspace", "public_id"]
-    list_filter = ["workspace__company", "workspace"]
-    search_fields = ["name", "public_id", "workspace__name"]
-    list_select_related = ["workspace"]
-    readonly_fields = ["public_id"]
+@admin.register(Team, PermissionSet)
+class WorkspacePartAdmin(admin.ModelAdmin):
+    """Teams and permission sets: named parts of one workspace."""
 
-
-@admin.register(PermissionSet)
-class PermissionSetAdmin(admin.ModelAdmin):
     list_display = ["name", "workspace", "public_id"]
     list_filter = ["workspace__company", "workspace"]
     search_fields = ["name", "public_id", "workspace__name"]
