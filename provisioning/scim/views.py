@@ -211,9 +211,8 @@ class UsersView(UserViewMixin, ScimView):
             profile=parsed.profile,
             access=serializers.with_default_workspace(access, self.integration.default_workspace),
             password=parsed.password,
+            invite_base_url=None if parsed.password else request.build_absolute_uri("/"),
         )
-        if not parsed.password:
-            services.user_invite(user=created.user, base_url=request.build_absolute_uri("/"))
         return self.user_response(created, status=201)
 
 

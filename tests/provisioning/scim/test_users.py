@@ -18,7 +18,14 @@ from tests.factories import (
 )
 from tests.provisioning.scim.conftest import new_user_body
 from tests.provisioning.scim.documents import LIST, app_group, error, expected_user, rfc_user
-from workspaces.models import DashboardUser, RoleAssignment, TeamMembership, WorkspaceMembership
+from tests.task_queue import INVITATION_TASK, deliver_enqueued_invitations, enqueued
+from workspaces.models import (
+    DashboardUser,
+    Invitation,
+    RoleAssignment,
+    TeamMembership,
+    WorkspaceMembership,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -408,11 +415,10 @@ def test_an_unknown_endpoint_is_a_scim_404(scim):
     assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
 
 
-def test_a_created_user_is_invited_by_email_and_can_then_sign_in(
-    scim, workspace, client, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        scim.post("Users", new_user_body())
+def test_a_created_user_is_invited_by_email_and_can_then_sign_in(scim, workspace, client):
+    scim.post("Users", new_user_body())
+    assert mail.outbox == []  # the request only enqueued it
+    deliver_enqueued_invitations()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["ada@example.com"]
@@ -439,10 +445,10 @@ def test_a_created_user_is_invited_by_email_and_can_then_sign_in(
     ],
 )
 def test_the_invitation_is_written_in_the_request_language(
-    scim, workspace, django_capture_on_commit_callbacks, language, hello, sign_in_name
+    scim, workspace, language, hello, sign_in_name
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        scim.post("Users", new_user_body(), HTTP_ACCEPT_LANGUAGE=language)
+    scim.post("Users", new_user_body(), HTTP_ACCEPT_LANGUAGE=language)
+    deliver_enqueued_invitations()  # outside the request, in the language the request had
     lines = mail.outbox[0].body.splitlines()
     assert lines[0] == hello
     assert "Acme" in lines[2]
@@ -450,13 +456,16 @@ def test_the_invitation_is_written_in_the_request_language(
     assert lines[7] == sign_in_name
 
 
-def test_no_invitation_is_sent_when_the_create_fails(
-    scim, workspace, django_capture_on_commit_callbacks
-):
+def test_no_invitation_is_enqueued_when_the_create_fails(scim, workspace):
     UserFactory(email="ada@example.com")
-    with django_capture_on_commit_callbacks(execute=True):
-        scim.post("Users", new_user_body())
-    assert mail.outbox == []
+    assert scim.post("Users", new_user_body()).status_code == 409
+    assert Invitation.objects.count() == 0
+    assert enqueued(INVITATION_TASK) == []
+
+
+def test_a_user_created_with_a_password_is_not_invited(scim, workspace):
+    assert scim.post("Users", new_user_body(password="a-Strong-passw0rd!")).status_code == 201
+    assert enqueued(INVITATION_TASK) == []
 
 
 def test_roles_are_echoed_with_their_workspace_permission_sets(scim, company, workspace):
