@@ -8,8 +8,19 @@ dependency, and psycopg under gevent's monkey-patching (README, Security).
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from config.gunicorn_worker import DeadlineThreadWorker
+
+# Each worker process writes its Prometheus samples here, and /metrics adds them up
+# (monitoring/metrics.py). Set before any worker imports prometheus_client: a folder of the
+# operator's, emptied at start, or a temporary one for this server's life.
+_metrics_dir_is_ours = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+metrics_dir = Path(
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="scim-metrics-"))
+)
 
 
 def _number(name: str, default: float) -> float:
@@ -38,6 +49,25 @@ keepalive = 5
 limit_request_line = 32768
 limit_request_field_size = 8190
 limit_request_fields = 100
+
+
+def on_starting(server) -> None:
+    """Counts left by an earlier server would be added to this one's."""
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):
+        stale.unlink()
+
+
+def on_exit(server) -> None:
+    if _metrics_dir_is_ours:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def child_exit(server, worker) -> None:
+    """A worker's counters stay in the sum; its live gauges would not (there are none today)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def worker_abort(worker) -> None:

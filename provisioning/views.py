@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -119,5 +120,7 @@ def _render_page(
         "activity": selectors.recent_activity(company),
         "requests": selectors.recent_requests(company),
         "usage": selectors.requests_today(company),
+        "request_log_days": settings.SCIM_REQUEST_LOG_RETENTION_DAYS,
+        "activity_days": settings.ACTIVITY_RETENTION_DAYS,
     }
     return render(request, "provisioning/settings.html", context)

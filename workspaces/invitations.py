@@ -30,9 +30,7 @@ def invitation_for(user: DashboardUser, base_url: str) -> Invitation:
 def deliver(invitation_id: int, *, last_attempt: bool) -> None:
     """Send the invitation's email and record how it went. A failure is raised again, for the
     task queue to retry; after the last attempt the invitation is marked failed."""
-    invitation = (
-        Invitation.objects.select_related("user__company").filter(pk=invitation_id).first()
-    )
+    invitation = Invitation.objects.select_related("user__company").filter(pk=invitation_id).first()
     if invitation is None or invitation.status == Invitation.Status.SENT:
         return  # its user was deleted meanwhile, or a retry came after the email went out
     invitation.attempts += 1

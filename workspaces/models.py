@@ -263,6 +263,7 @@ class DashboardUser(AbstractBaseUser, PermissionsMixin):
             models.Index(fields=["company", "id"], name="user_company_id_idx"),
             models.Index(fields=["company", "family_name"], name="user_company_family_idx"),
         ]
+        # Migrations 0003 and 0008 add prefix-search indexes (`lower(email) LIKE 'ab%'`).
 
     def __str__(self) -> str:
         return self.email

@@ -152,6 +152,7 @@ def test_an_outage_gives_503s_then_everything_recovers_with_no_partial_writes(
 
     assert send(base, "/scim/v2/Users", headers=scim)[0] == 200
     assert send(base, "/settings/admin/scim/", headers=page)[0] == 200
+    assert send(base, "/health/", headers={"Accept": "application/json"})[0] == 200
 
     # Cut mid-run: creates are in flight while the connections are reset.
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -180,12 +181,16 @@ def test_an_outage_gives_503s_then_everything_recovers_with_no_partial_writes(
     assert (status, headers["Retry-After"]) == (503, "30")
     assert "temporarily unavailable" in text
     assert "Traceback" not in text and "OperationalError" not in text
+    # A load balancer sees the instance as down, and as up again below.
+    status, _, text = send(base, "/health/", headers={"Accept": "application/json"})
+    assert status == 500 and "unavailable" in text.lower(), (status, text)
 
     proxy.restore()
     recovered = [send(base, "/scim/v2/Users", headers=scim)[0] for _ in range(3)]
     assert recovered[-1] == 200 and set(recovered) <= {200, 503}, recovered
     assert create(1000) == 201
     assert send(base, "/settings/admin/scim/", headers=page)[0] == 200
+    assert send(base, "/health/", headers={"Accept": "application/json"})[0] == 200
 
     # Every write was one transaction: no user without membership; every 201 is really there.
     assert half_made_users() == []
