@@ -14,9 +14,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The web server, and beside it the task queue's worker (invitation emails, periodic pruning);
+# Ctrl-C, or the web server ending, stops both.
 run: $(VENV)/.installed
 	DEBUG=True $(PY) manage.py migrate --noinput
 	DEBUG=True $(PY) manage.py seed_demo
+	DEBUG=True $(PY) manage.py procrastinate worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DEBUG=True $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
