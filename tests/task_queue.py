@@ -8,6 +8,8 @@ see their rows): they run the enqueued work themselves, with `deliver_enqueued_i
 
 from __future__ import annotations
 
+import threading
+
 from django.db import connection, connections
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateJob
@@ -34,11 +36,25 @@ def run_worker() -> None:
     (the threads they ran in are gone, and the test database is dropped at the end)."""
     database = connections.settings["default"]
     kept, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+        except BaseException as error:  # handed to the test's thread below
+            failures.append(error)
+
     try:
         with app.replace_connector(app.connector.get_worker_connector()):
-            app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+            # A thread of its own, for an event loop of its own: the browser tests' Playwright
+            # keeps one running in the test's thread.
+            worker = threading.Thread(target=work)
+            worker.start()
+            worker.join()
     finally:
         database["CONN_MAX_AGE"] = kept
+    if failures:
+        raise failures[0]
 
 
 def make_retries_due() -> None:

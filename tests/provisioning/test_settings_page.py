@@ -358,6 +358,18 @@ def test_the_request_log_shows_the_newest_requests_first(admin_client, company):
     assert "12 ms" in page
 
 
+def test_the_page_says_how_far_back_the_log_and_the_activity_go(admin_client, settings):
+    settings.SCIM_REQUEST_LOG_RETENTION_DAYS = 14
+    settings.ACTIVITY_RETENTION_DAYS = 1
+    page = admin_client.get(URL).content.decode()
+    log = page[page.index('id="requests-title"') :]
+    activity = page[page.index('id="activity-title"') : page.index('id="requests-title"')]
+    assert "Kept for 14 days" in log
+    assert "Kept for 1 day<" in activity
+    german = admin_client.get(URL, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "14 Tage lang aufbewahrt" in german
+
+
 def test_the_meter_shows_todays_count_against_the_daily_limit(admin_client, company, settings):
     settings.SCIM_DAILY_REQUEST_LIMIT = 5000
     today = timezone.now().astimezone(UTC).date()
