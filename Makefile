@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate seed messages bench compliance scale-out stop-db clean
+.PHONY: run test lint format migrate seed messages bench scale-pages compliance scale-out stop-db clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -54,6 +54,11 @@ stop-db: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The settings page and the admin's lists at 1,000,000 users and 10,000,000 request-log entries
+# against 10,000 of each (bench/scale_pages.py; a database of its own, dropped at the end).
+scale-pages: $(VENV)/.installed
+	$(PY) bench/scale_pages.py $(SCALE_PAGES_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles test-results .pytest_cache

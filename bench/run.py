@@ -101,7 +101,7 @@ def bench_environment(database_url: str) -> dict[str, str]:
         ROOT_URLCONF="bench.urls",
         SCIM_DAILY_REQUEST_LIMIT="5000",
         SCIM_REQUEST_LOG_FLUSH_SECONDS="1",
-        # POST sends an invitation on commit; the console backend would write every one to stdout.
+        # POST enqueues an invitation; no task worker runs here, and none would mail anything.
         EMAIL_URL="dummymail://",
         LOG_LEVEL="WARNING",
     )
