@@ -4,7 +4,7 @@
 The settings page (a company admin's), the admin's users list (plain, searched by an email's
 beginning, filtered by the company) and the admin's request log (plain, and one company's) are
 timed at 10,000 users and 10,000 request-log entries, then again once the same company holds
-1,000,000 users and the log 10,000,000 entries, and each must answer within 2 × its first time.
+1,000,000 users and the log 10,000,000 entries, and each must answer within twice its first time.
 
 The database (`scim_scale`, dropped and created, and dropped again at the end unless `--keep`)
 is filled with set-based INSERTs (`generate_series`), as the load benchmark's is: users in the
