@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import os
 import time
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db.models import Count
@@ -61,7 +62,7 @@ JOB_STATES = ("todo", "doing", "failed")
 
 
 class MetricsMiddleware:
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -82,7 +83,7 @@ class MetricsMiddleware:
 class TaskQueueCollector:
     """`task_queue_jobs{task, status}`: the jobs waiting (todo), running (doing) and failed."""
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         jobs = GaugeMetricFamily(
             "task_queue_jobs",
             "Jobs in the task queue by task and status (todo, doing, failed).",

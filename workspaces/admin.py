@@ -30,8 +30,8 @@ from workspaces.models import (
 
 class EstimatedCountPaginator(Paginator):
     """Counts up to `EXACT_UP_TO` rows; beyond that takes PostgreSQL's estimate (what EXPLAIN
-    says the query returns), since a COUNT(*) of a million users or ten million log entries
-    takes longer than the rest of the page (bench/README.md, "Scale of the staff pages")."""
+    says the query returns), since a COUNT(*) reads every one of a million users or ten million
+    log entries (bench/README.md, "Scale of the staff pages")."""
 
     EXACT_UP_TO = 10_000
 

@@ -116,3 +116,10 @@ def test_the_health_endpoint_checks_the_database(client):
     response = client.get("/health/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     assert response.json() == {"Database(alias='default')": "OK"}
+
+
+def test_probes_over_plain_http_are_not_redirected_to_https(scraper, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert Client().get("/settings/admin/scim/").status_code == 301  # everything else is
+    assert Client().get("/health/").status_code == 200
+    assert scraper.get("/metrics").status_code == 200

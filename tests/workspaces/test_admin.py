@@ -5,6 +5,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from tests.factories import PermissionSetFactory, RoleFactory, TeamFactory, UserFactory
 from tests.task_queue import INVITATION_TASK, deliver_enqueued_invitations, enqueued
@@ -129,6 +130,14 @@ def test_staff_see_what_became_of_each_invitation_and_can_resend_it(staff_client
     newest = Invitation.objects.first()
     assert (newest.user, newest.status, newest.attempts) == (ada, "queued", 0)
     assert enqueued(INVITATION_TASK)[-1] == {"invitation_id": newest.pk}
+
+
+def test_a_resent_invitation_keeps_the_language_of_the_first(staff_client, workspace):
+    ada = UserFactory(company=workspace.company, email="ada@example.com")
+    with translation.override("de"):
+        services.user_invite(user=ada, base_url="https://dash.example/")
+    staff_client.post(USERS, {"action": "resend_invitation_to_users", "_selected_action": [ada.pk]})
+    assert [i.language for i in Invitation.objects.all()] == ["de", "de"]
 
 
 def test_a_large_list_is_counted_by_the_planner_not_by_counting_every_row(
