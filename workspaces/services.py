@@ -213,9 +213,7 @@ def user_create(
         # The create is atomic by itself (`_insert_user`). Inside a caller's transaction it gets
         # a savepoint, so that a duplicate leaves that transaction usable for the check below.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            user, written = _insert_user(
-                company, email, profile, access, password, invite_base_url
-            )
+            user, written = _insert_user(company, email, profile, access, password, invite_base_url)
     except IntegrityError:
         if selectors.user_email_taken(email):
             raise UserAlreadyExists() from None

@@ -3,8 +3,9 @@
 The row is the outbox (`Invitation`): the trigger defers the task through procrastinate's own
 entry point for new jobs, `procrastinate_defer_jobs_v1` (what `Task.defer()` calls), in the
 statement that inserts the row. A SCIM create writes the user, its memberships and its
-invitation in one statement (`workspaces/fetch.py`), so the job costs it no round trip, and no
-writer (the admin, a script, SQL by hand) can add an invitation without its job.
+invitation in one statement (`store.user_create_with_memberships`), so the job costs it no
+round trip, and no writer (the admin, a script, SQL by hand) can add an invitation without its
+job.
 """
 
 import django.db.models.deletion
