@@ -90,6 +90,27 @@ def test_trusted_proxies_must_be_named_by_address(variables, message):
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        (
+            {"SCIM_REQUEST_LOG_RETENTION_DAYS": "0"},
+            "SCIM_REQUEST_LOG_RETENTION_DAYS must be at least 1 day, not 0",
+        ),
+        ({"ACTIVITY_RETENTION_DAYS": "-5"}, "ACTIVITY_RETENTION_DAYS must be at least 1 day"),
+        (
+            {"METRICS_ALLOWED_IPS": "10.0.0.0/8, prometheus.internal"},
+            "METRICS_ALLOWED_IPS has entries that are not addresses: prometheus.internal",
+        ),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be json or text, not 'xml'"),
+    ],
+)
+def test_operations_settings_that_make_no_sense_stop_the_start(variables, message):
+    result = manage("check", **PRODUCTION, **variables)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
 def test_the_wsgi_application_loads_every_view_and_freezes_them_for_the_collector():
     script = (
         "import gc, sys; import config.wsgi; "
