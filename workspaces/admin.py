@@ -46,11 +46,12 @@ class EstimatedCountPaginator(Paginator):
 
 
 class LargeTableAdmin(admin.ModelAdmin):
-    """For tables of millions of rows: no count of the whole table beside the filtered one, and
-    the filtered one estimated when large."""
+    """For tables of millions of rows: no count of the whole table beside the filtered one, the
+    filtered one estimated when large, and no "Show counts" link (a count per filter choice)."""
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
 
 
 class EmailSearch:
