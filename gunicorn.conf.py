@@ -14,14 +14,6 @@ from pathlib import Path
 
 from config.gunicorn_worker import DeadlineThreadWorker
 
-# Each worker process writes its Prometheus samples here, and /metrics adds them up
-# (monitoring/metrics.py). Set before any worker imports prometheus_client: a folder of the
-# operator's, emptied at start, or a temporary one for this server's life.
-_metrics_dir_is_ours = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
-metrics_dir = Path(
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="scim-metrics-"))
-)
-
 
 def _number(name: str, default: float) -> float:
     """A positive number from the environment; anything else stops gunicorn at start."""
@@ -51,16 +43,26 @@ limit_request_field_size = 8190
 limit_request_fields = 100
 
 
+# Where each worker process writes its Prometheus samples, which /metrics adds up
+# (monitoring/metrics.py): the operator's PROMETHEUS_MULTIPROC_DIR, or a temporary folder for
+# this server's life. Set by the master before it starts workers, which inherit it.
+_temporary_metrics_dir: str | None = None
+
+
 def on_starting(server) -> None:
-    """Counts left by an earlier server would be added to this one's."""
+    global _temporary_metrics_dir
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        _temporary_metrics_dir = tempfile.mkdtemp(prefix="scim-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _temporary_metrics_dir
+    metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     metrics_dir.mkdir(parents=True, exist_ok=True)
-    for stale in metrics_dir.glob("*.db"):
+    for stale in metrics_dir.glob("*.db"):  # an earlier server's counts would add to ours
         stale.unlink()
 
 
 def on_exit(server) -> None:
-    if _metrics_dir_is_ours:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+    if _temporary_metrics_dir is not None:
+        shutil.rmtree(_temporary_metrics_dir, ignore_errors=True)
 
 
 def child_exit(server, worker) -> None:
