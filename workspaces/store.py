@@ -125,16 +125,17 @@ def named_in_company(
     return _fetch(model, f"{scope} AND ({' OR '.join(matches)})", params)
 
 
-def user_create_with_memberships(user: DashboardUser, memberships: Sequence[models.Model]) -> None:
-    """INSERT a new user and its memberships (instances whose user is `user`), all or nothing, as
-    ONE statement (data-modifying CTEs): a create then needs neither BEGIN nor COMMIT nor a round
-    trip per table, each of which cost about as much as an INSERT (bench/README.md). Every
-    instance gets its id and is marked saved."""
+def user_create_with_memberships(user: DashboardUser, rows: Sequence[models.Model]) -> None:
+    """INSERT a new user and the new rows that belong to it (its memberships, its invitation:
+    instances whose `user` is `user`), all or nothing, as ONE statement (data-modifying CTEs): a
+    create then needs neither BEGIN nor COMMIT nor a round trip per table, each of which cost
+    about as much as an INSERT (bench/README.md). Every instance gets its id and is marked
+    saved."""
     # Only names from the models' metadata and placeholders reach this SQL: no input.
     parent_id = f"(SELECT {_quote(DashboardUser._meta.pk.column)} FROM parent)"  # noqa: S608
     head, row, returning, targets = _insert_statement(DashboardUser)
     ctes, params = [f"parent AS ({head} {row} {returning})"], _insert_values(user, targets)
-    groups = _by_model(memberships)
+    groups = _by_model(rows)
     for i, (model, instances) in enumerate(groups):
         head, _, returning, targets = _insert_statement(model)
         link = model._meta.get_field("user")
