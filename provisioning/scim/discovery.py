@@ -13,9 +13,32 @@ from django.urls import NoReverseMatch, reverse
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from provisioning.scim import schemas
-from provisioning.scim.errors import LIST_RESPONSE_SCHEMA, ScimError, not_found
+from provisioning.scim.errors import ScimError, not_found
+from provisioning.scim.limits import MAX_COUNT
+from provisioning.scim.resources import GROUP, USER, resource_type_document, schema_document
+from provisioning.scim.urns import LIST_RESPONSE_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA
 from provisioning.scim.views import ScimView
+
+SERVICE_PROVIDER_CONFIG: dict[str, Any] = {
+    "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
+    "patch": {"supported": True},
+    "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+    "filter": {"supported": True, "maxResults": MAX_COUNT},
+    "changePassword": {"supported": False},
+    "sort": {"supported": True},
+    "etag": {"supported": True},
+    "authenticationSchemes": [
+        {
+            "type": "oauthbearertoken",
+            "name": "SCIM token",
+            "description": "Bearer token from Settings > Admin Settings > SCIM Provisioning, "
+            "sent as 'Authorization: Bearer <token>' together with the 'X-Request-Origin' "
+            "header set to the configured service origin.",
+            "specUri": "https://www.rfc-editor.org/info/rfc6750",
+            "primary": True,
+        }
+    ],
+}
 
 # The Groups endpoints are served once their URL exists; until then the Group resource type and
 # schema are not advertised, so discovery never promises an endpoint that answers 404.
@@ -30,22 +53,23 @@ def groups_served() -> bool:
     return True
 
 
+# Only the attributes the parser accepts and the renderer returns are published (`resources.py`),
+# so a client that builds its requests from them (scim2-tester does) sends nothing the server
+# would refuse or silently drop.
+_SCHEMAS = {r: [schema_document(s) for s in r.schemas] for r in (USER, GROUP)}
+_RESOURCE_TYPES = {r: resource_type_document(r) for r in (USER, GROUP)}
+
+
+def served() -> tuple:
+    return (USER, GROUP) if groups_served() else (USER,)
+
+
 def resource_types() -> list[dict[str, Any]]:
-    types = [schemas.USER_RESOURCE_TYPE]
-    if groups_served():
-        types.append(schemas.GROUP_RESOURCE_TYPE)
-    return types
+    return [_RESOURCE_TYPES[resource] for resource in served()]
 
 
 def schema_documents() -> list[dict[str, Any]]:
-    docs = [
-        schemas.USER_SCHEMA_DOC,
-        schemas.ENTERPRISE_USER_SCHEMA_DOC,
-        schemas.DASHBOARD_USER_SCHEMA_DOC,
-    ]
-    if groups_served():
-        docs.append(schemas.GROUP_SCHEMA_DOC)
-    return [schemas.schema_document(doc) for doc in docs]
+    return [doc for resource in served() for doc in _SCHEMAS[resource]]
 
 
 class DiscoveryView(ScimView):
@@ -73,9 +97,7 @@ class DiscoveryView(ScimView):
 class ServiceProviderConfigView(DiscoveryView):
     def get(self, request: Request) -> Response:
         location = self.absolute("scim:service-provider-config")
-        return Response(
-            self.with_meta(schemas.SERVICE_PROVIDER_CONFIG, "ServiceProviderConfig", location)
-        )
+        return Response(self.with_meta(SERVICE_PROVIDER_CONFIG, "ServiceProviderConfig", location))
 
 
 class ResourceTypesView(DiscoveryView):
@@ -92,6 +114,10 @@ class ResourceTypesView(DiscoveryView):
         raise not_found(f"No resource type {resource_type_id!r}.")
 
 
+class ResourceTypeView(ResourceTypesView):
+    """One resource type: a class of its own, so the OpenAPI description has two operations."""
+
+
 class SchemasView(DiscoveryView):
     def document(self, schema: dict[str, Any]) -> dict[str, Any]:
         return self.with_meta(schema, "Schema", self.absolute("scim:schema", schema["id"]))
@@ -104,3 +130,7 @@ class SchemasView(DiscoveryView):
             if schema["id"].lower() == schema_id.lower():
                 return Response(self.document(schema))
         raise not_found(f"No schema {schema_id!r}.")
+
+
+class SchemaView(SchemasView):
+    """One schema, by its URN."""

@@ -1,4 +1,4 @@
-"""SCIM schema URNs, the error type, and the one exception handler (RFC 7644 §3.12).
+"""The SCIM error type and the one exception handler (RFC 7644 §3.12).
 
 Every failure of the SCIM API leaves through `scim_exception_handler`, so every error body has the
 Error schema, `status` as a string, a `scimType` where RFC 7644 defines one, and no stack trace.
@@ -14,18 +14,10 @@ from django.http import Http404, UnreadablePostError
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from provisioning.scim.urns import ERROR_SCHEMA
 from workspaces import services
 
 logger = logging.getLogger(__name__)
-
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-DASHBOARD_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:dashboard:2.0:User"
-LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-SEARCH_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 DATABASE_RETRY_AFTER_SECONDS = 30
 

@@ -1,8 +1,9 @@
 """SCIM filters (RFC 7644 §3.4.2.2) -> Django `Q` objects.
 
-scim2-models parses the full grammar into a tree; `QueryVisitor` walks it with an attribute map that
-says which model field each SCIM attribute is, and how it compares. Anything the map doesn't know
-is a 400 `invalidFilter`: an unsupported filter must never widen into "all rows".
+scim2-models parses the full grammar into a tree; `QueryVisitor` walks it with a resource's
+column map, built from `resources.py` at import: which model field each SCIM attribute is, and how
+it compares. Anything the map doesn't know is a 400 `invalidFilter`: an unsupported filter must
+never widen into "all rows".
 """
 
 from __future__ import annotations
@@ -40,15 +41,11 @@ from scim2_models.path import (
 )
 from scim2_models.path.expressions import LogicalOperator
 
-from provisioning.scim.errors import (
-    DASHBOARD_USER_SCHEMA,
-    ENTERPRISE_USER_SCHEMA,
-    GROUP_SCHEMA,
-    USER_SCHEMA,
-    ScimError,
-)
+from provisioning.scim import resources
+from provisioning.scim.errors import ScimError
 from provisioning.scim.limits import MAX_FILTER_LENGTH, MAX_FILTER_NESTING, MAX_FILTER_TERMS
 from provisioning.scim.negotiation import unstorable
+from provisioning.scim.resources import RESOURCES, USER, Constant, Resource
 
 
 def invalid_filter(detail: str) -> ScimError:
@@ -56,7 +53,7 @@ def invalid_filter(detail: str) -> ScimError:
 
 
 @dataclass(frozen=True)
-class Attribute:
+class Column:
     """How one SCIM attribute maps to the database."""
 
     field: str
@@ -67,6 +64,30 @@ class Attribute:
     constant: Any = None
 
 
+def _column(found: str | Constant | None, attribute: resources.Attribute) -> Column | None:
+    if isinstance(found, Constant):
+        return Column("", "constant", sortable=False, constant=found.value)
+    if found is None:
+        return None
+    kind = {"boolean": "boolean", "dateTime": "datetime"}.get(attribute.type, "string")
+    # A complex attribute compares as its `value` (RFC 7644 §3.4.2.2).
+    exact = attribute.subs.get("value", attribute).case_exact
+    # Only a column of its own sorts: not a key inside a JSON column, nor a related row's.
+    return Column(found, kind, exact, sortable="__" not in found)
+
+
+def _columns(resource: Resource) -> dict[str, Column]:
+    """The resource's filterable attributes by every name they answer to, lower-cased."""
+    columns = {
+        name: _column(resource.column(path, attribute), attribute)
+        for name, (path, attribute) in resource.names.items()
+    }
+    return {name: column for name, column in columns.items() if column is not None}
+
+
+COLUMNS = {resource: _columns(resource) for resource in RESOURCES}
+
+
 # "True for every row". Not `Q()`: Django drops an empty Q, negated or not, so
 # `not (emails.type eq "work")` would have matched every row instead of none.
 MATCH_ALL = Q(pk__isnull=False)
@@ -75,28 +96,25 @@ PATTERN_LOOKUPS = {"co": Contains, "sw": StartsWith, "ew": EndsWith}
 ORDER_LOOKUPS = {"gt": GreaterThan, "ge": GreaterThanOrEqual, "lt": LessThan, "le": LessThanOrEqual}
 
 
-def canonical_name(path: AttrPath, core_schema: str, extensions: tuple[str, ...] = ()) -> str:
+def canonical_name(path: AttrPath, resource: Resource) -> str:
     """`urn:...:User:name.givenName` -> `name.givenname`; extension URNs keep a short prefix."""
     name = path.attr.lower() + (f".{path.sub_attr.lower()}" if path.sub_attr else "")
     uri = (path.uri or "").lower()
-    if not uri or uri == core_schema.lower():
+    if not uri or uri == resource.core.id.lower():
         return name
-    if uri in extensions:
+    if any(uri == schema.id.lower() for schema in resource.extensions):
         return f"{uri}:{name}"
     raise invalid_filter(f"Unknown schema in filter: {path.uri}.")
 
 
 class QueryVisitor(FilterVisitor[Q]):
-    def __init__(
-        self, attributes: dict[str, Attribute], core_schema: str, extensions: tuple[str, ...]
-    ):
-        self.attributes = attributes
-        self.core_schema = core_schema
-        self.extensions = extensions
+    def __init__(self, resource: Resource):
+        self.resource = resource
+        self.attributes = COLUMNS[resource]
         self.value_path: str | None = None  # set inside `emails[...]`
 
-    def _attribute(self, path: AttrPath) -> tuple[str, Attribute]:
-        name = canonical_name(path, self.core_schema, self.extensions)
+    def _attribute(self, path: AttrPath) -> tuple[str, Column]:
+        name = canonical_name(path, self.resource)
         if self.value_path:
             name = f"{self.value_path}.{name}"
         attribute = self.attributes.get(name)
@@ -117,7 +135,7 @@ class QueryVisitor(FilterVisitor[Q]):
     def visit_value_path(self, node: ValuePath) -> Q:
         if self.value_path is not None:
             raise invalid_filter("Nested value paths are not allowed.")
-        name = canonical_name(node.attr_path, self.core_schema, self.extensions)
+        name = canonical_name(node.attr_path, self.resource)
         if not any(key.startswith(f"{name}.") for key in self.attributes):
             raise invalid_filter(f"Filtering on {node.attr_path} is not supported.")
         self.value_path = name
@@ -163,7 +181,7 @@ class QueryVisitor(FilterVisitor[Q]):
         raise invalid_filter(f"Unknown operator {op!r}.")
 
 
-def _text_field(attribute: Attribute) -> F | KT:
+def _text_field(attribute: Column) -> F | KT:
     """The column to compare as text (co/sw/ew, gt/ge/lt/le). A key inside
     `directory_attributes` must be read as text: on PostgreSQL `lower(jsonb)` does not exist and
     jsonb > text fails (each a 500 before)."""
@@ -172,7 +190,7 @@ def _text_field(attribute: Attribute) -> F | KT:
     return F(attribute.field)
 
 
-def _coerce(attribute: Attribute, value: Any, name: str) -> Any:
+def _coerce(attribute: Column, value: Any, name: str) -> Any:
     if attribute.kind == "boolean":
         if not isinstance(value, bool):
             raise invalid_filter(f"{name} is a boolean; compare it with true or false.")
@@ -190,7 +208,7 @@ def _coerce(attribute: Attribute, value: Any, name: str) -> Any:
     return value
 
 
-def _equals(attribute: Attribute, value: Any) -> Q:
+def _equals(attribute: Column, value: Any) -> Q:
     if attribute.kind != "string" or attribute.case_exact:
         return Q(**{attribute.field: value})
     if attribute.field == "email":
@@ -199,7 +217,7 @@ def _equals(attribute: Attribute, value: Any) -> Q:
     return Q(**{f"{attribute.field}__iexact": value})
 
 
-def _constant(attribute: Attribute, op: str, value: Any, name: str) -> Q:
+def _constant(attribute: Column, op: str, value: Any, name: str) -> Q:
     """A sub-attribute every row has with the same value (our one email is `type: work`)."""
     matches = str(value).lower() == str(attribute.constant).lower()
     if op == "ne":
@@ -269,54 +287,8 @@ def parse_filter(expression: str) -> FilterNode:
     return node
 
 
-def to_q(expression: str, attributes: dict[str, Attribute], core_schema: str, extensions=()) -> Q:
-    return QueryVisitor(attributes, core_schema, extensions).visit(parse_filter(expression))
-
-
-# ---------------------------------------------------------------------------------------------
-# The attribute maps of our two resource types
-
-USER_FILTER_ATTRIBUTES: dict[str, Attribute] = {
-    "id": Attribute("public_id", case_exact=True),
-    "externalid": Attribute("external_id", case_exact=True),
-    "username": Attribute("email"),
-    "name.givenname": Attribute("given_name"),
-    "name.familyname": Attribute("family_name"),
-    "displayname": Attribute("directory_attributes__displayName", sortable=False),
-    "emails": Attribute("email"),
-    "emails.value": Attribute("email"),
-    "emails.type": Attribute("", kind="constant", constant="work", sortable=False),
-    "emails.primary": Attribute("", kind="constant", constant=True, sortable=False),
-    "active": Attribute("is_active", kind="boolean"),
-    "department": Attribute("department", case_exact=True),
-    "meta.created": Attribute("created_at", kind="datetime"),
-    "meta.lastmodified": Attribute("updated_at", kind="datetime"),
-    f"{DASHBOARD_USER_SCHEMA.lower()}:department": Attribute("department", case_exact=True),
-    **{
-        f"{ENTERPRISE_USER_SCHEMA.lower()}:{key.lower()}": Attribute(
-            f"directory_attributes__enterprise__{key}", sortable=False
-        )
-        for key in ("employeeNumber", "costCenter", "organization", "division", "department")
-    },
-    f"{ENTERPRISE_USER_SCHEMA.lower()}:manager.value": Attribute(
-        "directory_attributes__enterprise__manager__value", case_exact=True, sortable=False
-    ),
-}
-USER_EXTENSIONS = (DASHBOARD_USER_SCHEMA.lower(), ENTERPRISE_USER_SCHEMA.lower())
-
-GROUP_FILTER_ATTRIBUTES: dict[str, Attribute] = {
-    "id": Attribute("public_id", case_exact=True),
-    "externalid": Attribute("external_id", case_exact=True),
-    "displayname": Attribute("name"),
-    "members": Attribute("members__public_id", case_exact=True, sortable=False),
-    "members.value": Attribute("members__public_id", case_exact=True, sortable=False),
-    "meta.created": Attribute("created_at", kind="datetime"),
-    "meta.lastmodified": Attribute("updated_at", kind="datetime"),
-}
-
-
-def user_filter(expression: str) -> Q:
-    return to_q(expression, USER_FILTER_ATTRIBUTES, USER_SCHEMA, USER_EXTENSIONS)
+def to_q(expression: str, resource: Resource) -> Q:
+    return QueryVisitor(resource).visit(parse_filter(expression))
 
 
 _PLAIN_USER_NAME_EQ = re.compile(r'userName +eq +"([^"\\\x00-\x1f]*)"', re.IGNORECASE)
@@ -344,24 +316,18 @@ def user_name_equals(expression: str | None) -> str | None:
     ):
         return None
     try:
-        name = canonical_name(node.attr_path, USER_SCHEMA, USER_EXTENSIONS)
+        name = canonical_name(node.attr_path, USER)
     except ScimError:
         return None  # an unknown schema: the generic path gives the 400
     return node.value if name == "username" else None
 
 
-def group_filter(expression: str) -> Q:
-    return to_q(expression, GROUP_FILTER_ATTRIBUTES, GROUP_SCHEMA)
-
-
-def sort_field(
-    sort_by: str, attributes: dict[str, Attribute], core_schema: str, extensions=()
-) -> str:
+def sort_field(sort_by: str, resource: Resource) -> str:
     try:
         path = ScimFilter(f"{sort_by} pr").ast.attr_path
     except (SCIMException, ValueError, AttributeError):
         raise ScimError(400, f"Cannot sort by {sort_by!r}.", "invalidValue") from None
-    attribute = attributes.get(canonical_name(path, core_schema, extensions))
+    attribute = COLUMNS[resource].get(canonical_name(path, resource))
     if attribute is None or not attribute.sortable:
         raise ScimError(400, f"Cannot sort by {sort_by!r}.", "invalidValue")
     return attribute.field

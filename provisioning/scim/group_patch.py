@@ -9,12 +9,10 @@ from scim2_models.path import Comparison, LogicalExpr, ValuePath
 from scim2_models.path.expressions import LogicalOperator
 
 from provisioning.scim import idp_quirks, patch
-from provisioning.scim.errors import bad_request
-from provisioning.scim.serializers import member_ids
+from provisioning.scim.groups import GroupInput, member_ids, parse_group
+from provisioning.scim.urns import GROUP_SCHEMA
 from workspaces import services
 from workspaces.models import Role
-
-READ_ONLY_KEYS = {"id", "schemas", "meta"}
 
 
 def _is_members(op: patch.Operation) -> bool:
@@ -26,16 +24,15 @@ def _is_members(op: patch.Operation) -> bool:
 
 def split(operations: list[patch.Operation]) -> tuple[list[patch.Operation], list[patch.Operation]]:
     """Separate member operations from the rest; a path-less value may hold both (Okta sends
-    `{"op": "replace", "value": {"id": .., "displayName": .., "members": [..]}}`)."""
+    `{"op": "replace", "value": {"id": .., "displayName": .., "members": [..]}}`, whose `id`
+    `patch.writable` has dropped)."""
     members, others = [], []
     for op in operations:
         if _is_members(op):
             members.append(op)
         elif op.path is None and isinstance(op.value, dict):
             value = idp_quirks.canonical_keys(op.value, {"members": "members"})
-            rest = {
-                k: v for k, v in value.items() if k != "members" and k.lower() not in READ_ONLY_KEYS
-            }
+            rest = {k: v for k, v in value.items() if k != "members"}
             if "members" in value:
                 members.append(patch.Operation(op.op, None, value["members"], "members"))
             if rest:
@@ -45,17 +42,9 @@ def split(operations: list[patch.Operation]) -> tuple[list[patch.Operation], lis
     return members, others
 
 
-def attributes(document: dict) -> tuple[str, str]:
-    unknown = [k for k in document if k.lower() not in ("displayname", "externalid")]
-    if unknown:
-        raise patch.invalid_path(f"Groups have no attribute {unknown[0]!r} to change.")
-    name = document.get(patch.find_key(document, "displayName") or "displayName")
-    if not isinstance(name, str) or not name.strip():
-        raise bad_request("'displayName' is required and must be a string.")
-    external_id = document.get(patch.find_key(document, "externalId") or "externalId") or ""
-    if not isinstance(external_id, str):
-        raise bad_request("'externalId' must be a string.")
-    return name.strip()[:200], external_id
+def attributes(document: dict) -> GroupInput:
+    """The group's displayName and externalId after the operations, checked as a PUT's."""
+    return parse_group({"schemas": [GROUP_SCHEMA], **document})
 
 
 def _filtered_ids(op: patch.Operation) -> list[str]:

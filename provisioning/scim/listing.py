@@ -1,5 +1,5 @@
-"""Query-string features shared by every resource: paging, sorting, attribute selection,
-ListResponse envelopes and ETag preconditions (RFC 7644 §3.4.2, §3.9, §3.14)."""
+"""Query-string features shared by every resource: paging, sorting, attribute selection and
+ListResponse envelopes (RFC 7644 §3.4.2, §3.9)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from provisioning.scim.errors import (
-    LIST_RESPONSE_SCHEMA,
-    SEARCH_REQUEST_SCHEMA,
-    ScimError,
-    bad_request,
-)
-from provisioning.scim.filters import Attribute, sort_field
+from provisioning.scim.errors import ScimError, bad_request
+from provisioning.scim.filters import sort_field
 from provisioning.scim.limits import (
     DEFAULT_COUNT,
     MAX_ATTRIBUTE_NAME_LENGTH,
@@ -23,8 +18,16 @@ from provisioning.scim.limits import (
     MAX_COUNT,
     MAX_START_INDEX,
 )
+from provisioning.scim.resources import RESOURCES, Resource
+from provisioning.scim.urns import LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA
 
-ALWAYS_RETURNED = {"id", "schemas"}
+# RFC 7643 §3: `schemas`, and what the description says is returned always.
+ALWAYS_RETURNED = {"schemas"} | {
+    attribute.name
+    for resource in RESOURCES
+    for attribute in resource.core.attributes
+    if attribute.returned == "always"
+}
 
 
 def _integer(params, name: str, default: int) -> int:
@@ -57,19 +60,12 @@ class Page:
         }
 
 
-def paginate(
-    queryset: QuerySet,
-    params,
-    *,
-    sort_attributes: dict[str, Attribute],
-    core_schema: str,
-    extensions: tuple[str, ...] = (),
-) -> Page:
+def paginate(queryset: QuerySet, params, resource: Resource) -> Page:
     start, count = _window(params)
     sort_order = _sort_order(params)
     order = ["pk"]
     if params.get("sortBy"):
-        field = sort_field(params["sortBy"], sort_attributes, core_schema, extensions)
+        field = sort_field(params["sortBy"], resource)
         descending = sort_order == "descending"
         order = [f"-{field}" if descending else field, "-pk" if descending else "pk"]
     rows = _page_rows(queryset, order, start, count)
@@ -143,107 +139,98 @@ def attribute_names(params, key: str) -> list[str]:
     return names
 
 
-def _find_key(doc: dict, name: str) -> str | None:
-    return next((k for k in doc if k.lower() == name.lower()), None)
-
-
-def _locate(name: str, doc: dict) -> tuple[dict, str]:
-    """Where an attribute name points: (the dict holding it, the path inside that dict).
-
-    `urn:...:core:2.0:User:name.givenName` -> (doc, "name.givenName");
-    `urn:...:enterprise:2.0:User:employeeNumber` -> (doc[urn], "employeeNumber");
-    `urn:...:enterprise:2.0:User` (a whole extension) -> (doc, urn).
-    """
-    lowered = name.lower()
-    for schema in doc.get("schemas", []):
-        if lowered == schema.lower():
-            return doc, schema
-        if lowered.startswith(schema.lower() + ":"):
-            rest = name[len(schema) + 1 :]
-            container = doc.get(schema)
-            return (container, rest) if isinstance(container, dict) else (doc, rest)
-    return doc, name
+Path = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class AttributeSelection:
-    """`attributes` or `excludedAttributes` (RFC 7644 §3.4.2.5), read and checked once per
-    request and applied to each resource document: a page used to read them again for every
-    resource. Falsy when the request asks for neither."""
+    """`attributes` or `excludedAttributes` (RFC 7644 §3.4.2.5), resolved once per request to
+    paths in the document (`("name", "givenName")`, `(<enterprise URN>, "manager", "value")`)
+    and applied to each resource document. Names the resource doesn't have are ignored. Falsy
+    when the request asks for neither."""
 
-    wanted: tuple[str, ...] = field(default=())
-    excluded: tuple[str, ...] = field(default=())
+    wanted: tuple[Path, ...] = field(default=())
+    excluded: tuple[Path, ...] = field(default=())
 
     def __bool__(self) -> bool:
         return bool(self.wanted or self.excluded)
 
     def apply(self, doc: dict) -> dict:
         if self.wanted:
-            return self._keep(doc)
+            result = {k: v for k, v in doc.items() if k in ALWAYS_RETURNED}
+            for path in self.wanted:
+                _copy_path(doc, result, path)
+            return {k: v for k, v in result.items() if v != {}}
         if self.excluded:
-            return self._drop(doc)
+            result = dict(doc)
+            for path in self.excluded:
+                _remove_path(result, path)
+            return result
         return doc
 
-    def _keep(self, doc: dict) -> dict:
-        result = {k: v for k, v in doc.items() if k in ALWAYS_RETURNED}
-        for name in self.wanted:
-            source, path = _locate(name, doc)
-            if source is doc:
-                _copy_path(doc, result, path)
-            else:
-                urn = next(k for k, v in doc.items() if v is source)
-                _copy_path(source, result.setdefault(urn, {}), path)
-        return {k: v for k, v in result.items() if v != {}}
-
-    def _drop(self, doc: dict) -> dict:
-        result = {k: (dict(v) if isinstance(v, dict) else v) for k, v in doc.items()}
-        for name in self.excluded:
-            source, path = _locate(name, doc)
-            target = (
-                result if source is doc else result[next(k for k, v in doc.items() if v is source)]
-            )
-            _remove_path(target, path)
-        return result
+    def shows(self, name: str) -> bool:
+        """Whether the documents keep the top-level attribute `name`."""
+        if self.wanted:
+            return any(path[0] == name for path in self.wanted)
+        return (name,) not in self.excluded
 
 
-def attribute_selection(params) -> AttributeSelection:
-    """The request's attribute selection; the two parameters are mutually exclusive."""
+def attribute_selection(
+    params, resource: Resource | None, *, braze_shape: bool = False
+) -> AttributeSelection:
+    """The request's attribute selection; the two parameters are mutually exclusive. In Braze's
+    shape the flat extension's attributes sit at the top level of the document."""
     wanted = attribute_names(params, "attributes")
     excluded = attribute_names(params, "excludedAttributes")
     if wanted and excluded:
         raise bad_request("Use either 'attributes' or 'excludedAttributes', not both.")
-    # Repeats change nothing; a page applies each name once per resource.
-    return AttributeSelection(tuple(dict.fromkeys(wanted)), tuple(dict.fromkeys(excluded)))
+    if resource is None:
+        return AttributeSelection()
+    flat = resource.flat.id if braze_shape and resource.flat else None
+
+    def paths(names: list[str]) -> tuple[Path, ...]:
+        found = (resource.find(name) for name in names)
+        resolved = (p[1:] if p[0] == flat else p for p, _ in filter(None, found))
+        # Repeats change nothing; a page applies each path once per resource.
+        return tuple(dict.fromkeys(p for p in resolved if p))
+
+    return AttributeSelection(paths(wanted), paths(excluded))
 
 
-def _remove_path(target: dict, name: str) -> None:
-    head, _, sub = name.partition(".") if not name.lower().startswith("urn:") else (name, "", "")
-    key = _find_key(target, head)
-    if key is None or key in ALWAYS_RETURNED:
+def _copy_path(source: dict, target: dict, path: Path) -> None:
+    head, rest = path[0], path[1:]
+    if head not in source:
         return
-    if sub and isinstance(target[key], dict):
-        target[key] = {k: v for k, v in target[key].items() if k.lower() != sub.lower()}
-    elif not sub:
-        del target[key]
-
-
-def _copy_path(source: dict, target: dict, name: str) -> None:
-    head, _, sub = name.partition(".") if not name.lower().startswith("urn:") else (name, "", "")
-    key = _find_key(source, head)
-    if key is None:
-        return
-    if not sub or not isinstance(source[key], dict | list):
-        target[key] = source[key]
-        return
-    if isinstance(source[key], dict):
-        sub_key = _find_key(source[key], sub)
-        if sub_key is not None:
-            target.setdefault(key, {})[sub_key] = source[key][sub_key]
-    else:
-        target[key] = [
-            {k: v for k, v in item.items() if k.lower() == sub.lower()}
-            for item in source[key]
+    value = source[head]
+    if not rest or not isinstance(value, dict | list):
+        target[head] = value
+    elif isinstance(value, dict):
+        inner: dict = {}
+        _copy_path(value, inner, rest)
+        if inner:
+            target.setdefault(head, {}).update(inner)
+    else:  # a sub-attribute of every value of a multi-valued attribute
+        target[head] = [
+            {k: v for k, v in item.items() if k == rest[0]}
+            for item in value
             if isinstance(item, dict)
+        ]
+
+
+def _remove_path(target: dict, path: Path) -> None:
+    head, rest = path[0], path[1:]
+    if head not in target or (not rest and head in ALWAYS_RETURNED):
+        return
+    value = target[head]
+    if not rest:
+        del target[head]
+    elif isinstance(value, dict):
+        target[head] = dict(value)  # a copy: the document may be shared
+        _remove_path(target[head], rest)
+    elif isinstance(value, list):
+        target[head] = [
+            {k: v for k, v in item.items() if k != rest[0]} if isinstance(item, dict) else item
+            for item in value
         ]
 
 
@@ -267,20 +254,3 @@ def search_request_params(body: dict) -> dict[str, Any]:
     if "filter" in params and not isinstance(params["filter"], str):
         raise ScimError(400, "'filter' must be a string.", "invalidFilter")
     return params
-
-
-def _etags(header: str) -> list[str]:
-    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
-
-
-def etag_matches(header: str | None, version: str) -> bool:
-    """Weak comparison, as If-None-Match requires; `*` matches any current resource."""
-    if not header:
-        return False
-    tags = _etags(header)
-    return "*" in tags or version.removeprefix("W/") in tags
-
-
-def check_if_match(header: str | None, version: str) -> None:
-    if header and not etag_matches(header, version):
-        raise ScimError(412, "The resource has changed since you read it (If-Match failed).")

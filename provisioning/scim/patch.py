@@ -1,7 +1,8 @@
 """PATCH (RFC 7644 §3.5.2): operations applied to a resource's writable document, a plain dict.
 
-The view builds the document from the stored resource, `apply_operations` changes it in memory, and
-the view validates and saves the result in one transaction: one bad operation changes nothing.
+The view builds the document from the stored resource, `writable` checks each operation's
+attributes against the resource's description, `apply_operations` changes the document in memory,
+and the view validates and saves the result in one transaction: one bad operation changes nothing.
 Attribute names are matched case-insensitively; IdP quirks are undone by `idp_quirks` helpers.
 """
 
@@ -25,9 +26,11 @@ from scim2_models.path import (
 from scim2_models.path.expressions import LogicalOperator
 
 from provisioning.scim import idp_quirks
-from provisioning.scim.errors import PATCH_OP_SCHEMA, ScimError, bad_request
+from provisioning.scim.errors import ScimError, bad_request
 from provisioning.scim.filters import filter_problem
 from provisioning.scim.limits import MAX_PATCH_OPERATIONS, MAX_PATCH_VALUES
+from provisioning.scim.resources import Resource
+from provisioning.scim.urns import PATCH_OP_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,49 @@ def _parse_operation(raw: Any) -> Operation:
 
 
 # ---------------------------------------------------------------------------------------------
+# The attributes operations name
+
+
+def writable(operations: list[Operation], resource: Resource) -> list[Operation]:
+    """The operations with what they may change: a path (or a key of a path-less value) that
+    names no attribute of the resource is a 400 `invalidPath` (RFC 7644 §3.5.2); one that names
+    a readOnly attribute is ignored, as in a PUT (RFC 7644 §3.5.1)."""
+    kept = []
+    for op in operations:
+        if op.path is None:
+            if isinstance(op.value, dict):
+                value = {k: v for k, v in op.value.items() if not _read_only(str(k), resource)}
+                op = Operation(op.op, None, value, None)
+            kept.append(op)
+        elif not _read_only(_path_name(op.path), resource):
+            kept.append(op)
+    return kept
+
+
+def _path_name(path: AttrPath | ValuePath) -> str:
+    attr_path = path.attr_path if isinstance(path, ValuePath) else path
+    name = f"{attr_path.uri}:{attr_path.attr}" if attr_path.uri else attr_path.attr
+    sub = attr_path.sub_attr or (path.sub_attr if isinstance(path, ValuePath) else None)
+    return f"{name}.{sub}" if sub else name
+
+
+def _read_only(name: str, resource: Resource) -> bool:
+    """Whether `name` is a readOnly attribute, or inside one; a name the resource doesn't have
+    is a 400."""
+    if name.lower() == "schemas":
+        return True  # says which schemas the document uses: not a value to change
+    prefix, colon, short = name.rpartition(":")
+    attribute, dot, _ = short.partition(".")
+    parent = resource.find(f"{prefix}{colon}{attribute}") if dot else None
+    if parent is not None and parent[1].mutability == "readOnly":
+        return True
+    found = resource.find(name)
+    if found is None:
+        raise invalid_path(f"Unknown attribute: {name!r}.")
+    return found[1].mutability == "readOnly"
+
+
+# ---------------------------------------------------------------------------------------------
 # Applying operations to a document
 
 
@@ -108,9 +154,9 @@ def find_key(doc: dict, name: str) -> str | None:
     return next((k for k in doc if isinstance(k, str) and k.lower() == lowered), None)
 
 
-def _container(doc: dict, uri: str | None, core_schema: str) -> dict:
+def _container(doc: dict, uri: str | None, resource: Resource) -> dict:
     """The dict an attribute lives in: the document itself, or an extension's object."""
-    if not uri or uri.lower() == core_schema.lower():
+    if not uri or uri.lower() == resource.core.id.lower():
         return doc
     key = find_key(doc, uri)
     if key is None:
@@ -140,16 +186,18 @@ def _set(target: dict, name: str, value: Any, op: str) -> None:
     target[key] = _merge(target.get(key), value, op) if key in target else value
 
 
-def _apply_attr_path(
-    doc: dict, op: Operation, path: AttrPath, core_schema: str, extensions: tuple[str, ...]
-) -> None:
+def _is_extension(name: str, resource: Resource) -> bool:
+    return any(name.lower() == schema.id.lower() for schema in resource.extensions)
+
+
+def _apply_attr_path(doc: dict, op: Operation, path: AttrPath, resource: Resource) -> None:
     whole = f"{path.uri}:{path.attr}" if path.uri else ""
-    if whole.lower() in extensions and not path.sub_attr:
+    if _is_extension(whole, resource) and not path.sub_attr:
         # The path names a whole extension (`urn:...:enterprise:2.0:User`): the grammar reads
         # its last segment as an attribute name.
         _apply_leaf(doc, whole, op)
         return
-    target = _container(doc, path.uri, core_schema)
+    target = _container(doc, path.uri, resource)
     if path.sub_attr:
         key = find_key(target, path.attr)
         if key is None:
@@ -188,8 +236,8 @@ def _listed(item: Any, values: list) -> bool:
     return isinstance(item, dict) and str(item.get("value")) in wanted
 
 
-def _apply_value_path(doc: dict, op: Operation, path: ValuePath, core_schema: str) -> None:
-    target = _container(doc, path.attr_path.uri, core_schema)
+def _apply_value_path(doc: dict, op: Operation, path: ValuePath, resource: Resource) -> None:
+    target = _container(doc, path.attr_path.uri, resource)
     key = find_key(target, path.attr_path.attr)
     items = target.get(key) if key else None
     if items is None:
@@ -276,13 +324,7 @@ def _compare(actual: Any, op: str, expected: Any) -> bool:
     }.get(op, False)
 
 
-def apply_operations(
-    document: dict,
-    operations: list[Operation],
-    *,
-    core_schema: str,
-    extensions: tuple[str, ...] = (),
-) -> dict:
+def apply_operations(document: dict, operations: list[Operation], resource: Resource) -> dict:
     """Return a changed copy of `document`; the original is untouched if any operation fails."""
     doc = copy.deepcopy(document)
     for op in operations:
@@ -290,11 +332,11 @@ def apply_operations(
             if not isinstance(op.value, dict):
                 raise bad_request("A path-less operation needs an object value.", "invalidSyntax")
             for name, value in idp_quirks.expand_dotted_keys(op.value).items():
-                _apply_value_key(doc, op, str(name), value, core_schema, extensions)
+                _apply_value_key(doc, op, str(name), value, resource)
         elif isinstance(op.path, ValuePath):
-            _apply_value_path(doc, op, op.path, core_schema)
+            _apply_value_path(doc, op, op.path, resource)
         else:
-            _apply_attr_path(doc, op, op.path, core_schema, extensions)
+            _apply_attr_path(doc, op, op.path, resource)
     return _one_primary(doc)
 
 
@@ -311,18 +353,16 @@ def _one_primary(doc: dict) -> dict:
     return doc
 
 
-def _apply_value_key(
-    doc: dict, op: Operation, name: str, value: Any, core_schema: str, extensions: tuple[str, ...]
-) -> None:
+def _apply_value_key(doc: dict, op: Operation, name: str, value: Any, resource: Resource) -> None:
     """One key of a path-less value: a plain attribute, an extension object, or (Entra) a
     URN-qualified attribute such as `urn:...:enterprise:2.0:User:employeeNumber`."""
-    if not name.lower().startswith("urn:") or name.lower() in extensions:
+    if not name.lower().startswith("urn:") or _is_extension(name, resource):
         _set(doc, name, value, op.op)
         return
     uri, _, attr = name.rpartition(":")
-    if uri.lower() != core_schema.lower() and uri.lower() not in extensions:
+    if uri.lower() != resource.core.id.lower() and not _is_extension(uri, resource):
         raise invalid_path(f"Unknown schema in {name!r}.")
-    _set(_container(doc, uri, core_schema), attr, value, op.op)
+    _set(_container(doc, uri, resource), attr, value, op.op)
 
 
 def touches(operations: list[Operation], name: str) -> bool:

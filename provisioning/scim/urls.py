@@ -18,11 +18,11 @@ urlpatterns = [
     re_path(r"^ResourceTypes/?$", discovery.ResourceTypesView.as_view(), name="resource-types"),
     re_path(
         r"^ResourceTypes/(?P<resource_type_id>[^/]+)/?$",
-        discovery.ResourceTypesView.as_view(),
+        discovery.ResourceTypeView.as_view(),
         name="resource-type",
     ),
     re_path(r"^Schemas/?$", discovery.SchemasView.as_view(), name="schemas"),
-    re_path(r"^Schemas/(?P<schema_id>[^/]+)/?$", discovery.SchemasView.as_view(), name="schema"),
+    re_path(r"^Schemas/(?P<schema_id>[^/]+)/?$", discovery.SchemaView.as_view(), name="schema"),
     re_path(r"^Groups/?$", views.GroupsView.as_view(), name="groups"),
     re_path(r"^Groups/\.search/?$", views.GroupsSearchView.as_view(), name="groups-search"),
     re_path(

@@ -19,10 +19,8 @@ from rest_framework.views import APIView
 
 from provisioning import request_log
 from provisioning.models import RequestLogEntry, ScimIntegration
-from provisioning.scim import filters, group_patch, listing, patch, serializers
+from provisioning.scim import etags, filters, group_patch, groups, listing, patch, users
 from provisioning.scim.errors import (
-    GROUP_SCHEMA,
-    USER_SCHEMA,
     ScimError,
     bad_request,
     error_body,
@@ -38,6 +36,7 @@ from provisioning.scim.negotiation import (
     ScimParser,
     ScimRenderer,
 )
+from provisioning.scim.resources import GROUP, USER, Resource
 from workspaces import selectors, services
 from workspaces.models import Company, DashboardUser, Role, could_be_public_id
 from workspaces.services import UserAccess
@@ -56,6 +55,7 @@ class ScimView(APIView):
     parser_classes = [ScimParser, PlainJSONParser]
     content_negotiation_class = ScimContentNegotiation
     missing = "Resource not found"
+    resource: Resource | None = None  # what `attributes`/`excludedAttributes` are resolved in
     selection: listing.AttributeSelection
 
     def get_exception_handler(self):
@@ -102,7 +102,12 @@ class ScimView(APIView):
         public_id = kwargs.get("public_id")
         if public_id is not None and not could_be_public_id(public_id):
             raise not_found(self.missing)
-        self.selection = listing.attribute_selection(request.query_params)
+        self.selection = self.attribute_selection(request.query_params)
+
+    def attribute_selection(self, params) -> listing.AttributeSelection:
+        return listing.attribute_selection(
+            params, self.resource, braze_shape=self.integration.is_custom
+        )
 
     def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -134,12 +139,13 @@ def _log_request(request, integration: ScimIntegration, status: int, started: fl
 
 class UserViewMixin:
     missing = "User not found"
+    resource = USER
 
     def user_location(self, user: DashboardUser) -> str:
         return self.resource_url("users", user.public_id)
 
     def user_document(self, found: selectors.UserWithAccess) -> dict:
-        return serializers.render_user(
+        return users.render_user(
             found,
             location=self.user_location(found.user),
             braze_shape=self.integration.is_custom,
@@ -152,13 +158,13 @@ class UserViewMixin:
             raise not_found(self.missing)
         return user
 
-    def resolve(self, requested: serializers.PermissionsInput | None) -> UserAccess | None:
+    def resolve(self, requested: users.PermissionsInput | None) -> UserAccess | None:
         """The access a parsed `permissions` object asks for, what it names found in the
         company (one query per kind it names); None when the request didn't mention it."""
         if requested is None:
             return None
         found = selectors.access_refs_resolve(company=self.company, refs=requested.refs())
-        return serializers.user_access(requested, found)
+        return users.user_access(requested, found)
 
     def user_response(self, found: selectors.UserWithAccess, status: int = 200) -> Response:
         doc = self.user_document(found)
@@ -191,25 +197,19 @@ class UsersView(UserViewMixin, ScimView):
         else:
             queryset = selectors.users_for_company(self.company)
             if params.get("filter"):
-                queryset = queryset.filter(filters.user_filter(params["filter"]))
-            page = listing.paginate(
-                queryset,
-                params,
-                sort_attributes=filters.USER_FILTER_ATTRIBUTES,
-                core_schema=serializers.USER_SCHEMA,
-                extensions=filters.USER_EXTENSIONS,
-            )
+                queryset = queryset.filter(filters.to_q(params["filter"], USER))
+            page = listing.paginate(queryset, params, USER)
             page = replace(page, rows=selectors.users_with_access(page.rows))
         return Response(page.envelope([self.user_document(u) for u in page.rows], selection))
 
     def post(self, request: Request) -> Response:
-        parsed = serializers.parse_user(self.body())
+        parsed = users.parse_user(self.body())
         access = self.resolve(parsed.access)
         created = services.user_create(
             company=self.company,
             email=parsed.email,
             profile=parsed.profile,
-            access=serializers.with_default_workspace(access, self.integration.default_workspace),
+            access=users.with_default_workspace(access, self.integration.default_workspace),
             password=parsed.password,
             invite_base_url=None if parsed.password else request.build_absolute_uri("/"),
         )
@@ -224,19 +224,19 @@ class UsersSearchView(UsersView):
 
     def post(self, request: Request) -> Response:
         params = listing.search_request_params(self.body())
-        return self.search(params, listing.attribute_selection(params))
+        return self.search(params, self.attribute_selection(params))
 
 
 class UserDetailView(UserViewMixin, ScimView):
     def get(self, request: Request, public_id: str) -> Response:
         found = self.get_user(public_id)
-        version = serializers.version_of(found.user.updated_at)
-        if listing.etag_matches(request.headers.get("If-None-Match"), version):
+        version = etags.version_of(found.user.updated_at)
+        if etags.etag_matches(request.headers.get("If-None-Match"), version):
             return Response(status=304, headers={"ETag": version})
         return self.user_response(found)
 
     def put(self, request: Request, public_id: str) -> Response:
-        parsed = serializers.parse_user(self.body())
+        parsed = users.parse_user(self.body())
         access = self.resolve(parsed.access)  # before the transaction: not under the row lock
         with transaction.atomic():
             return self.apply(self.get_locked_user(public_id), parsed, access)
@@ -244,13 +244,13 @@ class UserDetailView(UserViewMixin, ScimView):
     def apply(
         self,
         found: selectors.UserWithAccess,
-        parsed: serializers.UserInput,
+        parsed: users.UserInput,
         access: UserAccess | None,
     ) -> Response:
         if parsed.email.lower() != found.user.email.lower():
             raise ScimError(400, "userName cannot be changed.", "mutability")
         if access is not None:
-            access = serializers.with_default_workspace(access, self.integration.default_workspace)
+            access = users.with_default_workspace(access, self.integration.default_workspace)
         return self.user_response(
             services.user_update(user=found, profile=parsed.profile, access=access)
         )
@@ -258,31 +258,21 @@ class UserDetailView(UserViewMixin, ScimView):
     def get_locked_user(self, public_id: str) -> selectors.UserWithAccess:
         """The user, locked until the transaction ends, after checking `If-Match`."""
         found = self.get_user(public_id, lock=True)
-        listing.check_if_match(
-            self.request.headers.get("If-Match"), serializers.version_of(found.user.updated_at)
+        etags.check_if_match(
+            self.request.headers.get("If-Match"), etags.version_of(found.user.updated_at)
         )
         return found
 
     @transaction.atomic
     def patch(self, request: Request, public_id: str) -> Response:
-        operations = patch.parse_operations(self.body())
+        operations = patch.writable(patch.parse_operations(self.body()), USER)
         found = self.get_locked_user(public_id)
-        before = serializers.user_input_document(found, braze_shape=self.integration.is_custom)
-        document = patch.apply_operations(
-            before, operations, core_schema=USER_SCHEMA, extensions=filters.USER_EXTENSIONS
+        before = users.user_input_document(found, braze_shape=self.integration.is_custom)
+        parsed = users.parse_patched_user(
+            before,
+            patch.apply_operations(before, operations, USER),
+            permissions_touched=patch.touches(operations, "permissions"),
         )
-        document = serializers.normalise_user_document(document)
-        if not patch.touches(operations, "permissions"):
-            document.pop("permissions", None)  # unchanged: don't rewrite every membership
-        elif "permissions" not in document:
-            document["permissions"] = {}  # removed: back to the default access
-        if "active" not in document:
-            raise ScimError(400, "'active' cannot be removed; set it to false.", "mutability")
-        # Removed by an operation: cleared (a PUT that omits them leaves them as they are).
-        document.setdefault("department", "")
-        if "emails" in before and "emails" not in document:
-            document["emails"] = []  # stored as "none", so the sign-in email isn't shown instead
-        parsed = serializers.parse_user(document)
         # Resolved under the row lock, unlike a PUT: the names are those of the patched
         # document, which only the user read under that lock gives.
         return self.apply(found, parsed, self.resolve(parsed.access))
@@ -296,9 +286,7 @@ class UserDetailView(UserViewMixin, ScimView):
         user = next(iter(user), None)
         if user is None:
             raise not_found("User not found")
-        listing.check_if_match(
-            request.headers.get("If-Match"), serializers.version_of(user.updated_at)
-        )
+        etags.check_if_match(request.headers.get("If-Match"), etags.version_of(user.updated_at))
         services.user_delete(user=user)
         return Response(status=204)
 
@@ -307,17 +295,9 @@ class UserDetailView(UserViewMixin, ScimView):
 # Groups: company roles (an IdP group is a role, as Braze maps IdP groups to roles)
 
 
-def _wants_members(selection: listing.AttributeSelection) -> bool:
-    """Members are fetched only when the response shows them (`excludedAttributes=members` is
-    how Entra asks for a group without its possibly thousands of members)."""
-    member_names = {"members", f"{GROUP_SCHEMA.lower()}:members"}
-    if selection.wanted:
-        return any(n.lower().split(".")[0] in member_names for n in selection.wanted)
-    return not any(n.lower() in member_names for n in selection.excluded)
-
-
 class GroupViewMixin:
     missing = "Group not found"
+    resource = GROUP
 
     def get_role(self, public_id: str, *, lock: bool = False) -> Role:
         roles = selectors.roles_for_company(self.company)
@@ -329,11 +309,13 @@ class GroupViewMixin:
     def group_documents(
         self, roles: list[Role], selection: listing.AttributeSelection
     ) -> list[dict]:
-        wanted = _wants_members(selection)
+        # Members are read only when the response shows them (`excludedAttributes=members` is
+        # how Entra asks for a group without its possibly thousands of members).
+        wanted = selection.shows("members")
         members = selectors.role_members([r.pk for r in roles]) if wanted else {}
         return [
             selection.apply(
-                serializers.render_group(
+                groups.render_group(
                     role,
                     location=self.resource_url("groups", role.public_id),
                     members=members.get(role.pk),
@@ -345,7 +327,7 @@ class GroupViewMixin:
 
     def group_response(self, role: Role, status: int = 200) -> Response:
         (doc,) = self.group_documents([role], self.selection)
-        headers = {"ETag": serializers.version_of(role.updated_at)}
+        headers = {"ETag": etags.version_of(role.updated_at)}
         if status == 201:
             # Not from `doc`: `attributes`/`excludedAttributes` may have left `meta` out of it
             # (a 500 found by schemathesis).
@@ -367,19 +349,14 @@ class GroupsView(GroupViewMixin, ScimView):
     def search(self, params, selection: listing.AttributeSelection) -> Response:
         queryset = selectors.roles_for_company(self.company)
         if params.get("filter"):
-            queryset = queryset.filter(filters.group_filter(params["filter"])).distinct()
-        page = listing.paginate(
-            queryset,
-            params,
-            sort_attributes=filters.GROUP_FILTER_ATTRIBUTES,
-            core_schema=GROUP_SCHEMA,
-        )
+            queryset = queryset.filter(filters.to_q(params["filter"], GROUP)).distinct()
+        page = listing.paginate(queryset, params, GROUP)
         documents = self.group_documents(page.rows, selection)
         return Response(page.envelope(documents, listing.AttributeSelection()))
 
     @transaction.atomic
     def post(self, request: Request) -> Response:
-        parsed = serializers.parse_group(self.body())
+        parsed = groups.parse_group(self.body())
         role = services.role_create(
             company=self.company,
             name=parsed.display_name,
@@ -395,28 +372,28 @@ class GroupsSearchView(GroupsView):
 
     def post(self, request: Request) -> Response:
         params = listing.search_request_params(self.body())
-        return self.search(params, listing.attribute_selection(params))
+        return self.search(params, self.attribute_selection(params))
 
 
 class GroupDetailView(GroupViewMixin, ScimView):
     def get(self, request: Request, public_id: str) -> Response:
         role = self.get_role(public_id)
-        version = serializers.version_of(role.updated_at)
-        if listing.etag_matches(request.headers.get("If-None-Match"), version):
+        version = etags.version_of(role.updated_at)
+        if etags.etag_matches(request.headers.get("If-None-Match"), version):
             return Response(status=304, headers={"ETag": version})
         return self.group_response(role)
 
     def get_locked_role(self, public_id: str) -> Role:
         role = self.get_role(public_id, lock=True)
-        listing.check_if_match(
-            self.request.headers.get("If-Match"), serializers.version_of(role.updated_at)
+        etags.check_if_match(
+            self.request.headers.get("If-Match"), etags.version_of(role.updated_at)
         )
         return role
 
     @transaction.atomic
     def put(self, request: Request, public_id: str) -> Response:
         role = self.get_locked_role(public_id)
-        parsed = serializers.parse_group(self.body())
+        parsed = groups.parse_group(self.body())
         services.role_update(role=role, name=parsed.display_name, external_id=parsed.external_id)
         if parsed.members is not None:
             services.role_set_members(role=role, users=self.resolve_members(parsed.members))
@@ -424,22 +401,20 @@ class GroupDetailView(GroupViewMixin, ScimView):
 
     @transaction.atomic
     def patch(self, request: Request, public_id: str) -> Response:
-        operations = patch.parse_operations(self.body())
+        operations = patch.writable(patch.parse_operations(self.body()), GROUP)
         role = self.get_locked_role(public_id)
         member_ops, attribute_ops = group_patch.split(operations)
         document = patch.apply_operations(
-            {"displayName": role.name, "externalId": role.external_id},
-            attribute_ops,
-            core_schema=GROUP_SCHEMA,
+            {"displayName": role.name, "externalId": role.external_id}, attribute_ops, GROUP
         )
-        name, external_id = group_patch.attributes(document)
-        services.role_update(role=role, name=name, external_id=external_id)
+        parsed = group_patch.attributes(document)
+        services.role_update(role=role, name=parsed.display_name, external_id=parsed.external_id)
         for op in member_ops:
             group_patch.apply_member_operation(role, op, self.resolve_members)
         if self.selection:
             return self.group_response(role)
         # 204 keeps a membership change cheap however large the group (RFC 7644 §3.5.2 allows it).
-        return Response(status=204, headers={"ETag": serializers.version_of(role.updated_at)})
+        return Response(status=204, headers={"ETag": etags.version_of(role.updated_at)})
 
     @transaction.atomic
     def delete(self, request: Request, public_id: str) -> Response:

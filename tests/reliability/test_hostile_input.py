@@ -325,7 +325,9 @@ def test_attribute_names_are_resolved_once_per_request_not_per_resource(scim, us
         scim.post("Users", new_user_body(f"user{n}@example.com"))
     calls = []
     real = listing.attribute_selection
-    monkeypatch.setattr(listing, "attribute_selection", lambda p: calls.append(1) or real(p))
+    monkeypatch.setattr(
+        listing, "attribute_selection", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
     response = scim.get("Users", {"attributes": "userName,name.givenName", "count": "100"})
     assert response.json()["itemsPerPage"] == 100
     assert len(calls) == 1

@@ -14,8 +14,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from provisioning import allowlist
-from provisioning.scim import filters, patch
-from provisioning.scim.errors import GROUP_SCHEMA, USER_SCHEMA, ScimError
+from provisioning.scim import patch
+from provisioning.scim.errors import ScimError
+from provisioning.scim.resources import GROUP, USER
+from provisioning.scim.urns import USER_SCHEMA
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -90,10 +92,8 @@ GROUP_DOCUMENT = {"displayName": "Ops", "externalId": ""}
 def test_patch_bodies_succeed_or_fail_with_a_scim_error(body):
     try:
         operations = patch.parse_operations(body)
-        patch.apply_operations(
-            USER_DOCUMENT, operations, core_schema=USER_SCHEMA, extensions=filters.USER_EXTENSIONS
-        )
-        patch.apply_operations(GROUP_DOCUMENT, operations, core_schema=GROUP_SCHEMA)
+        patch.apply_operations(USER_DOCUMENT, patch.writable(operations, USER), USER)
+        patch.apply_operations(GROUP_DOCUMENT, patch.writable(operations, GROUP), GROUP)
         patch.touches(operations, "permissions")
     except ScimError as error:
         assert 400 <= error.status < 500
@@ -106,9 +106,8 @@ def test_applying_operations_never_changes_the_stored_document(body):
     with contextlib.suppress(ScimError):
         patch.apply_operations(
             USER_DOCUMENT,
-            patch.parse_operations(body),
-            core_schema=USER_SCHEMA,
-            extensions=filters.USER_EXTENSIONS,
+            patch.writable(patch.parse_operations(body), USER),
+            USER,
         )
     assert repr(USER_DOCUMENT) == before
 

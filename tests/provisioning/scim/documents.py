@@ -1,7 +1,8 @@
-"""Expected SCIM documents, built independently of `provisioning.scim.serializers`.
+"""Expected SCIM documents, built from RFC 7643 and the README ("Document shapes"), never by
+calling or copying the code under test.
 
 Content attributes come from the arguments a test passes (or the row it created); only what the
-server assigns (ids, timestamps, versions) is read back from the database.
+server assigns (ids, timestamps) is read back from the database.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ def braze(value: dt.datetime | None) -> str:
 
 
 def version(updated_at: dt.datetime) -> str:
-    return f'W/"{int(updated_at.timestamp() * 1_000_000):x}"'
+    """README: a weak ETag, the last modification in microseconds since the epoch, in hex."""
+    microseconds = (updated_at - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(
+        microseconds=1
+    )
+    return 'W/"' + format(microseconds, "x") + '"'
 
 
 def user_url(public_id: str) -> str:
@@ -102,15 +107,9 @@ def role_entry(role: Role) -> dict:
     }
 
 
-def _without_unassigned(doc: dict) -> dict:
-    """RFC 7643 §2.5: unassigned attributes ("", None, [], {}) are left out; `permissions` stays."""
-    cleaned = {}
-    for key, value in doc.items():
-        if isinstance(value, dict) and key != "permissions":
-            value = _without_unassigned(value)
-        if value not in ("", None, [], {}) or key == "permissions":
-            cleaned[key] = value
-    return cleaned
+def _assigned(**attributes: Any) -> dict:
+    """README: unassigned attributes are left out rather than sent empty."""
+    return {name: value for name, value in attributes.items() if value not in ("", None, [])}
 
 
 def expected_user(
@@ -128,17 +127,16 @@ def expected_user(
     doc: dict[str, Any] = {
         "schemas": [USER],
         "id": stored.public_id,
-        "externalId": user.external_id,
+        **_assigned(externalId=user.external_id),
         "userName": user.email,
-        "name": {
-            "givenName": user.given_name,
-            "familyName": user.family_name,
-            "formatted": full_name,
-        },
-        "displayName": full_name,
+        "name": _assigned(
+            givenName=user.given_name, familyName=user.family_name, formatted=full_name
+        )
+        or None,
+        **_assigned(displayName=full_name),
         "emails": [{"value": user.email, "type": "work", "primary": True}],
         "active": user.is_active,
-        "department": user.department,
+        **_assigned(department=user.department),
         "createdAt": braze(stored.created_at),
         "lastSignInAt": braze(stored.last_sign_in_at),
         "permissions": {
@@ -155,7 +153,7 @@ def expected_user(
         },
     }
     doc.update(overrides)
-    return _without_unassigned({k: v for k, v in doc.items() if v is not None})
+    return {k: v for k, v in doc.items() if v is not None}
 
 
 def rfc_user(braze_document: dict, *, permissions_shown: bool = False) -> dict:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from scim2_models import ResourceType, Schema, ScimProvider, ServiceProviderConfig
 
 from provisioning.scim import discovery
-from provisioning.scim.schemas import (
-    DASHBOARD_USER_SCHEMA_DOC,
-    ENTERPRISE_USER_SCHEMA_DOC,
-    GROUP_SCHEMA_DOC,
-    USER_SCHEMA_DOC,
-)
 from tests.provisioning.scim.conftest import ScimClient
 
 BASE = "http://testserver/scim/v2"
@@ -59,12 +56,19 @@ def group_resource_type() -> dict:
     }
 
 
-def schema_resource(doc: dict) -> dict:
-    return {
-        "schemas": [SCHEMA],
-        **doc,
-        "meta": {"resourceType": "Schema", "location": f"{BASE}/Schemas/{doc['id']}"},
-    }
+def published_schemas() -> dict[str, dict]:
+    """The schema documents as reviewed in the golden file (not as the code builds them), by
+    URN, with their `meta`."""
+    golden = json.loads((Path(__file__).parent / "golden" / "documents.json").read_text())
+    step = next(s for s in golden["steps"] if s["step"] == "discovery: the schemas")
+    return {doc["id"]: doc for doc in step["response"]["body"]["Resources"]}
+
+
+def schema_resource(urn: str) -> dict:
+    doc = published_schemas()[urn]
+    assert doc["schemas"] == [SCHEMA]
+    assert doc["meta"] == {"resourceType": "Schema", "location": f"{BASE}/Schemas/{urn}"}
+    return doc
 
 
 def list_response(resources: list[dict]) -> dict:
@@ -196,20 +200,17 @@ def test_unknown_resource_type_is_a_scim_404(scim: ScimClient):
 def test_schemas_list_every_published_schema(scim: ScimClient, groups: bool):
     response = scim.get("Schemas")
 
-    docs = [USER_SCHEMA_DOC, ENTERPRISE_USER_SCHEMA_DOC, DASHBOARD_USER_SCHEMA_DOC]
-    docs += [GROUP_SCHEMA_DOC] if groups else []
+    urns = [USER, ENTERPRISE, DASHBOARD] + ([GROUP] if groups else [])
     assert response.status_code == 200
-    assert response.json() == list_response([schema_resource(doc) for doc in docs])
+    assert response.json() == list_response([schema_resource(urn) for urn in urns])
 
 
 @pytest.mark.parametrize("urn", [USER, ENTERPRISE, DASHBOARD, USER.upper()])
 def test_schema_by_urn(scim: ScimClient, urn: str):
     response = scim.get(f"Schemas/{urn}")
 
-    docs = {d["id"]: d for d in [USER_SCHEMA_DOC, ENTERPRISE_USER_SCHEMA_DOC]}
-    docs[DASHBOARD] = DASHBOARD_USER_SCHEMA_DOC
     assert response.status_code == 200
-    assert response.json() == schema_resource(docs[urn if urn in docs else USER])
+    assert response.json() == schema_resource(USER if urn == USER.upper() else urn)
 
 
 def test_unknown_schema_is_a_scim_404(scim: ScimClient):
@@ -240,21 +241,23 @@ def _attribute(doc: dict, name: str) -> dict:
     return next(a for a in doc["attributes"] if a["name"] == name)
 
 
-def test_user_schema_publishes_only_supported_attributes():
-    names = [a["name"] for a in USER_SCHEMA_DOC["attributes"]]
+def test_user_schema_publishes_only_supported_attributes(scim: ScimClient):
+    user_schema = scim.get(f"Schemas/{USER}").json()
+    names = [a["name"] for a in user_schema["attributes"]]
 
     assert names == [
         "userName", "name", "displayName", "nickName", "profileUrl", "title", "userType",
         "preferredLanguage", "locale", "timezone", "active", "password", "emails",
         "phoneNumbers", "addresses",
     ]  # fmt: skip
-    assert _attribute(USER_SCHEMA_DOC, "userName")["required"] is True
-    assert _attribute(USER_SCHEMA_DOC, "password")["returned"] == "never"
+    assert _attribute(user_schema, "userName")["required"] is True
+    assert _attribute(user_schema, "password")["returned"] == "never"
 
 
-def test_dashboard_extension_describes_department_and_permissions():
-    department = _attribute(DASHBOARD_USER_SCHEMA_DOC, "department")
-    permissions = _attribute(DASHBOARD_USER_SCHEMA_DOC, "permissions")
+def test_dashboard_extension_describes_department_and_permissions(scim: ScimClient):
+    dashboard = scim.get(f"Schemas/{DASHBOARD}").json()
+    department = _attribute(dashboard, "department")
+    permissions = _attribute(dashboard, "permissions")
 
     assert department["canonicalValues"] == [
         "agency", "bi", "c_suite", "engineering", "finance", "marketing", "pm",

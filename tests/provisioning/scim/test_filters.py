@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from provisioning.scim import filters
 from provisioning.scim.errors import ScimError
+from provisioning.scim.resources import USER
 from tests.factories import CompanyFactory, UserFactory
 from tests.provisioning.scim.documents import (
     SEARCH,
@@ -447,7 +448,7 @@ SETTINGS = settings(
 def _filter_or_error(expression: str) -> Q | None:
     """The Q, or None for the one allowed error: ScimError 400 invalidFilter."""
     try:
-        q = filters.user_filter(expression)
+        q = filters.to_q(expression, USER)
     except ScimError as exc:
         assert (exc.status, exc.scim_type) == (400, "invalidFilter"), exc.detail
         return None

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+DASHBOARD = "urn:ietf:params:scim:schemas:extension:dashboard:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -171,7 +172,10 @@ def test_every_body_and_error_is_in_both_media_types(openapi):
 def test_the_department_enum_is_the_dashboards(openapi):
     from workspaces.permissions import Department
 
-    assert openapi["components"]["schemas"]["Department"]["enum"] == list(Department.values)
+    schemas = openapi["components"]["schemas"]
+    for component in ("User", "UserRequest"):
+        for where in (schemas[component], schemas[component]["properties"][DASHBOARD]):
+            assert where["properties"]["department"]["enum"] == list(Department.values)
 
 
 # ---------------------------------------------------------------------------------------------

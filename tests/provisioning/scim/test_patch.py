@@ -7,7 +7,7 @@ from scim2_models.path import Path, ScimFilter
 
 from provisioning.scim import idp_quirks, patch
 from provisioning.scim.errors import ScimError
-from provisioning.scim.filters import USER_EXTENSIONS
+from provisioning.scim.resources import USER as USER_RESOURCE
 from tests.factories import PermissionSetFactory, RoleFactory
 from tests.provisioning.scim.conftest import new_user_body
 from tests.provisioning.scim.documents import (
@@ -354,12 +354,10 @@ def test_a_failing_permissions_operation_rolls_back_the_profile_change(scim, ada
         ({"op": "replace", "path": 42, "value": "x"}, "invalidPath"),
         ({"op": "replace", "path": "name.givenName.first", "value": "x"}, "invalidPath"),
         ({"op": "replace", "path": "userName.value", "value": "x"}, "invalidPath"),
-        ({"op": "replace", "path": "members", "value": []}, "invalidSyntax"),
+        # RFC 7644 §3.5.2: a path that names no attribute of the resource is invalidPath.
+        ({"op": "replace", "path": "members", "value": []}, "invalidPath"),
         ({"op": "replace", "value": "not an object"}, "invalidSyntax"),
-        (
-            {"op": "replace", "path": "urn:example:unknown:1.0:User:x", "value": "x"},
-            "invalidSyntax",
-        ),
+        ({"op": "replace", "path": "urn:example:unknown:1.0:User:x", "value": "x"}, "invalidPath"),
         ({"op": "replace", "path": "department", "value": "astrology"}, "invalidValue"),
     ],
 )
@@ -563,8 +561,7 @@ def apply(document: dict, *operations: dict) -> dict:
     return patch.apply_operations(
         document,
         patch.parse_operations(patch_body(*operations)),
-        core_schema=USER,
-        extensions=USER_EXTENSIONS,
+        USER_RESOURCE,
     )
 
 

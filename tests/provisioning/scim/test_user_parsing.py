@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provisioning.scim import serializers
+from provisioning.scim import users
 from provisioning.scim.errors import ScimError
 from tests.provisioning.scim.conftest import new_user_body
 from workspaces.selectors import AccessRefs, Ref, ResolvedRefs
@@ -28,12 +28,12 @@ def test_parsing_reads_nothing_and_returns_the_references_unresolved(django_asse
         }
     )
     with django_assert_num_queries(0):
-        parsed = serializers.parse_user(body)
-    assert parsed.access == serializers.PermissionsInput(
+        parsed = users.parse_user(body)
+    assert parsed.access == users.PermissionsInput(
         company_permissions=["add_remove_app_groups"],
         roles=[Ref("name", "Analysts")],
         app_groups=[
-            serializers.AppGroupInput(
+            users.AppGroupInput(
                 workspace=Ref("name", "Nowhere yet"),
                 permissions=["basic_access"],
                 permission_set=Ref("public_id", "ps-1"),
@@ -50,8 +50,8 @@ def test_parsing_reads_nothing_and_returns_the_references_unresolved(django_asse
 
 
 def test_a_reference_nothing_answers_is_a_400_naming_it():
-    parsed = serializers.parse_permissions({"appGroup": [{"appGroupName": "Nowhere"}]})
+    parsed = users.parse_permissions({"appGroup": [{"appGroupName": "Nowhere"}]})
     nothing = ResolvedRefs(workspaces={}, teams={}, permission_sets={}, roles={})
     with pytest.raises(ScimError) as raised:
-        serializers.user_access(parsed, nothing)
+        users.user_access(parsed, nothing)
     assert (raised.value.status, raised.value.detail) == (400, "Unknown workspace: 'Nowhere'.")
