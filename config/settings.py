@@ -179,13 +179,27 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SCIM 2.0 provisioning API",
-    "DESCRIPTION": "Braze-compatible, RFC 7643/7644 SCIM API for dashboard users and groups.",
+    "DESCRIPTION": """\
+Braze-compatible SCIM 2.0 API (RFC 7643, RFC 7644) for a company's dashboard users and groups
+(company roles).
+
+Every request needs `Authorization: Bearer <SCIM token>` and `X-Request-Origin: <service origin>`,
+from Settings > Admin Settings > SCIM Provisioning, and may be limited to an IP allowlist. Each
+company may send a limited number of requests per day (5,000 by default); every answer that passed
+the gate carries `X-RateLimit-*` headers. Bodies are `application/scim+json` or `application/json`;
+errors always use the SCIM Error schema.
+""",
+    "TAGS": [
+        {"name": "Users", "description": "Dashboard users, with Braze's permissions object."},
+        {"name": "Groups", "description": "Company roles; members get the role's permissions."},
+        {"name": "Discovery", "description": "What this service supports (RFC 7644 §4)."},
+    ],
     "VERSION": "2.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The SCIM documents are hand-written JSON Schema (provisioning/scim/openapi.py).
+    # The SCIM documents' components: provisioning/scim/openapi.py, from resources.py.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "provisioning.scim.openapi.postprocess",

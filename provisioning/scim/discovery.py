@@ -56,8 +56,8 @@ def groups_served() -> bool:
 # Only the attributes the parser accepts and the renderer returns are published (`resources.py`),
 # so a client that builds its requests from them (scim2-tester does) sends nothing the server
 # would refuse or silently drop.
-_SCHEMAS = {r: [schema_document(s) for s in r.schemas] for r in (USER, GROUP)}
-_RESOURCE_TYPES = {r: resource_type_document(r) for r in (USER, GROUP)}
+SCHEMAS = {r: [schema_document(s) for s in r.schemas] for r in (USER, GROUP)}
+RESOURCE_TYPES = {r: resource_type_document(r) for r in (USER, GROUP)}
 
 
 def served() -> tuple:
@@ -65,11 +65,11 @@ def served() -> tuple:
 
 
 def resource_types() -> list[dict[str, Any]]:
-    return [_RESOURCE_TYPES[resource] for resource in served()]
+    return [RESOURCE_TYPES[resource] for resource in served()]
 
 
 def schema_documents() -> list[dict[str, Any]]:
-    return [doc for resource in served() for doc in _SCHEMAS[resource]]
+    return [doc for resource in served() for doc in SCHEMAS[resource]]
 
 
 class DiscoveryView(ScimView):

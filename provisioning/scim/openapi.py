@@ -25,36 +25,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from provisioning.scim import discovery, views
-from provisioning.scim.limits import (
-    DEFAULT_COUNT,
-    MAX_COUNT,
-    MAX_FILTER_LENGTH,
-    MAX_PATCH_OPERATIONS,
-)
-from provisioning.scim.resources import (
-    GROUP,
-    USER,
-    document_schema,
-    resource_type_document,
-    schema_document,
-)
-from provisioning.scim.urns import (
-    ERROR_SCHEMA,
-    LIST_RESPONSE_SCHEMA,
-    PATCH_OP_SCHEMA,
-    SEARCH_REQUEST_SCHEMA,
-    USER_SCHEMA,
-)
+from provisioning.scim import discovery, limits, urns, views
+from provisioning.scim.resources import GROUP, USER, document_schema
 
 Schema = dict[str, Any]
 MEDIA_TYPES = ("application/scim+json", "application/json")
 STRING, INTEGER = {"type": "string"}, {"type": "integer"}
-# RFC 7644 §3.12, Table 9.
-SCIM_TYPES = (
-    "invalidFilter tooMany uniqueness mutability invalidSyntax invalidPath noTarget invalidValue "
-    "invalidVers sensitive"
-).split()
+SCIM_TYPES = """invalidFilter tooMany uniqueness mutability invalidSyntax invalidPath noTarget
+invalidValue invalidVers sensitive""".split()  # RFC 7644 §3.12, Table 9
 
 
 def ref(name: str) -> Schema:
@@ -77,7 +55,7 @@ def _list_response(item: str) -> Schema:
     return _object(
         *("schemas", "totalResults", "startIndex", "itemsPerPage", "Resources"),
         closed=False,
-        schemas=_urns(LIST_RESPONSE_SCHEMA),
+        schemas=_urns(urns.LIST_RESPONSE_SCHEMA),
         totalResults=count,
         startIndex={"type": "integer", "minimum": 1},
         itemsPerPage=count,
@@ -119,14 +97,13 @@ COMPONENTS: dict[str, Schema] = {
     "PatchOp": _object(
         "schemas",
         "Operations",
-        schemas=_urns(PATCH_OP_SCHEMA),
+        schemas=_urns(urns.PATCH_OP_SCHEMA),
         Operations={
             "type": "array",
             "items": ref("PatchOperation"),
             "minItems": 1,
-            "maxItems": MAX_PATCH_OPERATIONS,
-            "description": "Applied in order, in one transaction: one failing operation changes "
-            "nothing.",
+            "maxItems": limits.MAX_PATCH_OPERATIONS,
+            "description": "In order, in one transaction: one failing changes nothing.",
         },
     ),
     "PatchOperation": {
@@ -136,8 +113,8 @@ COMPONENTS: dict[str, Schema] = {
             path={
                 "type": "string",
                 "minLength": 1,
-                "description": "An attribute path (RFC 7644 §3.5.2): 'name.givenName', "
-                "'emails[type eq \"work\"].value', 'members[value eq \"<id>\"]'.",
+                "description": "An attribute path (RFC 7644 "
+                "§3.5.2): 'name.givenName', 'emails[type eq \"work\"].value'.",
             },
             value={"description": "Any JSON value; without a path, an object of attributes."},
         ),
@@ -148,10 +125,10 @@ COMPONENTS: dict[str, Schema] = {
     },
     "SearchRequest": _object(
         "schemas",
-        schemas=_urns(SEARCH_REQUEST_SCHEMA),
+        schemas=_urns(urns.SEARCH_REQUEST_SCHEMA),
         attributes={"type": "array", "items": STRING},
         excludedAttributes={"type": "array", "items": STRING},
-        filter={"type": "string", "maxLength": MAX_FILTER_LENGTH},
+        filter={"type": "string", "maxLength": limits.MAX_FILTER_LENGTH},
         sortBy=STRING,
         sortOrder={"enum": ["ascending", "descending"]},
         startIndex=INTEGER,
@@ -160,83 +137,65 @@ COMPONENTS: dict[str, Schema] = {
     "Error": _object(
         *("schemas", "status", "detail"),
         closed=False,
-        schemas=_urns(ERROR_SCHEMA),
+        schemas=_urns(urns.ERROR_SCHEMA),
         status={"type": "string", "pattern": "^[0-9]{3}$", "description": "The HTTP status."},
         scimType={"enum": SCIM_TYPES},
         detail=STRING,
     ),
     "ServiceProviderConfig": _discovery_component(discovery.SERVICE_PROVIDER_CONFIG),
-    "ResourceType": _discovery_component(*map(resource_type_document, (USER, GROUP))),
+    "ResourceType": _discovery_component(*discovery.RESOURCE_TYPES.values()),
     "ResourceTypeListResponse": _list_response("ResourceType"),
-    "Schema": _discovery_component(*(schema_document(s) for s in USER.schemas + GROUP.schemas)),
+    "Schema": _discovery_component(*(d for docs in discovery.SCHEMAS.values() for d in docs)),
     "SchemaListResponse": _list_response("Schema"),
 }
 
 # ---------------------------------------------------------------------------------------------
 # Parameters, headers and responses
 
+
+def _parameter(name: str, description: str, where: str = "query", **more: Any) -> OpenApiParameter:
+    return OpenApiParameter(name, more.pop("type", str), where, description=description, **more)
+
+
 _SELECTION = [
-    OpenApiParameter(
-        "attributes",
-        str,
-        description="Comma-separated attribute names to return (plus id and schemas), e.g. "
-        "'userName,name.givenName'. Not together with excludedAttributes.",
-    ),
-    OpenApiParameter(
-        "excludedAttributes", str, description="Attribute names to leave out, e.g. 'members'."
-    ),
-]
+    _parameter("attributes", "Comma-separated attribute names to return (plus id and schemas), "
+               "e.g. 'userName,name.givenName'. Not together with excludedAttributes."),
+    _parameter("excludedAttributes", "Attribute names to leave out, e.g. 'members'."),
+]  # fmt: skip
 _LISTING = [
-    OpenApiParameter(
-        "filter",
-        {"type": "string", "maxLength": MAX_FILTER_LENGTH},
-        description="RFC 7644 §3.4.2.2 filter, e.g. 'userName eq \"ada@example.com\"'. No "
-        "match is an empty ListResponse, not a 404.",
-    ),
-    OpenApiParameter("startIndex", int, description="1-based index of the first result."),
-    OpenApiParameter("count", int, description=f"Default {DEFAULT_COUNT}, at most {MAX_COUNT}."),
-    OpenApiParameter("sortBy", str, description="e.g. 'userName'. Default: creation order."),
-    OpenApiParameter("sortOrder", str, enum=["ascending", "descending"]),
+    _parameter("filter", "RFC 7644 §3.4.2.2 filter, e.g. 'userName eq \"ada@example.com\"'. No "
+               "match is an empty ListResponse, not a 404.",
+               type={"type": "string", "maxLength": limits.MAX_FILTER_LENGTH}),
+    _parameter("startIndex", "1-based index of the first result.", type=int),
+    _parameter("count", f"Default {limits.DEFAULT_COUNT}, at most {limits.MAX_COUNT}.", type=int),
+    _parameter("sortBy", "e.g. 'userName'. Default: creation order."),
+    _parameter("sortOrder", "ascending or descending.", enum=["ascending", "descending"]),
     *_SELECTION,
-]
+]  # fmt: skip
+_IF_MATCH = _parameter("If-Match", "Apply only if it still has this ETag.", "header")
+_IF_NONE_MATCH = _parameter("If-None-Match", "304 if it still has this ETag.", "header")
 
 
 def _id(name: str, what: str) -> OpenApiParameter:
-    where, description = OpenApiParameter.PATH, f"The {what}'s id."
-    return OpenApiParameter(name, str, where, description=description, pattern="^[^/]+$")
-
-
-_IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, description="Apply only if it still has this ETag."
-)
-_IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match", str, OpenApiParameter.HEADER, description="304 if it still has this ETag."
-)
+    return _parameter(name, f"The {what}'s id.", "path", pattern="^[^/]+$")
 
 
 def _headers(success: list[int], *, etag: bool = False, created: bool = False) -> list:
     """Every answer that passed the gate carries the rate-limit headers (429 too)."""
     limited = [*success, 429]
     headers = [
-        ("X-RateLimit-Limit", limited, "Requests allowed per day.", "integer"),
-        ("X-RateLimit-Remaining", limited, "Requests left today.", "integer"),
-        ("X-RateLimit-Reset", limited, "When the count resets, in Unix seconds.", "integer"),
-        ("Retry-After", [429, 503], "Seconds to wait before retrying.", "integer"),
-        ("WWW-Authenticate", [401], "The Bearer challenge.", "string"),
-        *([("ETag", success, "The resource's version.", "string")] if etag else []),
-        *([("Location", success, "The new resource's URL.", "string")] if created else []),
+        ("X-RateLimit-Limit", limited, "Requests allowed per day.", int),
+        ("X-RateLimit-Remaining", limited, "Requests left today.", int),
+        ("X-RateLimit-Reset", limited, "When the count resets, in Unix seconds.", int),
+        ("Retry-After", [429, 503], "Seconds to wait before retrying.", int),
+        ("WWW-Authenticate", [401], "The Bearer challenge.", str),
+        *([("ETag", success, "The resource's version.", str)] if etag else []),
+        *([("Location", success, "The new resource's URL.", str)] if created else []),
     ]
     return [
-        OpenApiParameter(
-            name,
-            {"type": type_},
-            OpenApiParameter.HEADER,
-            required=True,
-            description=description,
-            response=codes,
-        )
-        for name, codes, description, type_ in headers
-    ]
+        _parameter(name, text, "header", type=type_, required=True, response=codes)
+        for name, codes, text, type_ in headers
+    ]  # fmt: skip
 
 
 _GATE_ERRORS = {
@@ -270,68 +229,83 @@ def _body(component: str) -> dict[str, Schema]:
 
 
 _ADA = {
-    "schemas": [USER_SCHEMA],
+    "schemas": [urns.USER_SCHEMA],
     "userName": "ada@example.com",
     "name": {"givenName": "Ada", "familyName": "Lovelace"},
     "department": "engineering",
-    "permissions": {
-        "companyPermissions": [],
-        "appGroup": [
-            {
-                "appGroupName": "Production",
-                "appGroupPermissions": ["basic_access", "send_campaigns_canvases"],
-                "team": [{"teamName": "Growth", "teamPermissions": ["basic_access"]}],
-            }
-        ],
-    },
-}
-_TAKEN = "scimType uniqueness: the company has a group with this displayName."
-_NO_MEMBER = "Invalid document, or a member that is not a user of this company."
+    "permissions": {"appGroup": [{
+        "appGroupName": "Production",
+        "appGroupPermissions": ["basic_access", "send_campaigns_canvases"],
+        "team": [{"teamName": "Growth", "teamPermissions": ["basic_access"]}],
+    }]},
+}  # fmt: skip
+_TAKEN = {409: "scimType uniqueness: the company has a group with this displayName."}
+_NO_MEMBER = {400: "Invalid document, or a member that is not a user of this company."}
+# What differs between the Users and the Groups operations.
 TEXTS: dict[str, dict[str, Any]] = {
     "User": {
         "created": "The new user; an invitation email is on its way.",
-        "create": {
-            400: "Invalid document, or it names an unknown workspace, team, role, permission "
-            "set, permission or department.",
-            409: "scimType uniqueness: the userName exists (any company, any case).",
-        },
+        "create": {400: "Invalid document, or it names an unknown workspace, team, role, "
+                   "permission set, permission or department.",
+                   409: "scimType uniqueness: the userName exists (any company, any case)."},
         "write": {409: "Removing the company's last administrator."},
         "put": "A full replace; userName cannot change (400 mutability). Attributes left out "
         "are cleared, except department and permissions, which stay as they are.",
         "patched": {200: ("User", "The user as stored.")},
         "delete": {409: "The company's last administrator cannot be deleted."},
         # One per media type, so Swagger UI shows it whichever content type is picked.
-        "examples": [
-            OpenApiExample("A Braze-style user", value=_ADA, request_only=True, media_type=media)
-            for media in MEDIA_TYPES
-        ],
+        "examples": [OpenApiExample("A Braze-style user", value=_ADA, request_only=True,
+                                    media_type=media) for media in MEDIA_TYPES],
     },
     "Group": {
         "created": "The new group (a company role).",
-        "create": {400: _NO_MEMBER, 409: _TAKEN},
-        "write": {400: _NO_MEMBER, 409: _TAKEN},
+        "create": {**_NO_MEMBER, **_TAKEN},
+        "write": {**_NO_MEMBER, **_TAKEN},
         "put": "Replaces displayName and externalId; members too when the body lists them.",
-        "patched": {
-            200: ("Group", "The group, when attributes or excludedAttributes was given."),
-            204: None,  # RFC 7644 §3.5.2: a membership change stays cheap however large the group
-        },
+        # 204 (RFC 7644 §3.5.2): a membership change stays cheap however large the group.
+        "patched": {200: ("Group", "The group, when attributes or excludedAttributes is given."),
+                    204: None},
         "delete": {},
         "examples": [],
     },
-}
+}  # fmt: skip
 
 
 def _operations(name: str) -> dict[str, Any]:
     """The operations of the Users or Groups endpoints, as `extend_schema` decorators."""
     texts, plural, one = TEXTS[name], f"{name}s", name.lower()
-    missing = {404: f"No such {one} in this company."}
-    stale = {412: "If-Match does not match the current ETag."}
+    missing, stale = {404: f"No such {one}."}, {412: "If-Match does not match the current ETag."}
     write = {**_BODY_ERRORS, **missing, **texts["write"], **stale}
-    item = [_id("public_id", one), _IF_MATCH, *_SELECTION]
-    page = (f"{name}ListResponse", f"A page of {plural.lower()}, in a stable order.")
-
-    def operation(operation_id: str, summary: str, responses: dict, parameters: list, **more):
-        return extend_schema(
+    page = {200: (f"{name}ListResponse", f"A page of {plural.lower()}, in a stable order.")}
+    item, resource = [_id("public_id", one), _IF_MATCH, *_SELECTION], (name, f"The {one}.")
+    patched = texts["patched"]
+    # method: operationId, summary, responses, parameters, more `extend_schema` arguments
+    table = {
+        "list": (f"list{plural}", f"List or filter {plural.lower()}",
+                 _responses(page, {400: "Invalid filter, sortBy, sortOrder, startIndex, count."}),
+                 [*_LISTING, *_headers([200])], {}),
+        "create": (f"create{name}", f"Create a {one}",
+                   _responses({201: (name, texts["created"])}, {**_BODY_ERRORS, **texts["create"]}),
+                   [*_SELECTION, *_headers([201], etag=True, created=True)],
+                   {"request": _body(f"{name}Request"), "examples": texts["examples"]}),
+        "search": (f"search{plural}", f"Search {plural.lower()} with a SearchRequest body",
+                   _responses(page, _BODY_ERRORS), _headers([200]),
+                   {"request": _body("SearchRequest")}),
+        "get": (f"get{name}", f"Get a {one}",
+                _responses({200: resource, 304: None}, {400: "Invalid attributes.", **missing}),
+                [item[0], _IF_NONE_MATCH, *_SELECTION, *_headers([200, 304], etag=True)], {}),
+        "put": (f"replace{name}", f"Replace a {one}", _responses({200: resource}, write),
+                [*item, *_headers([200], etag=True)],
+                {"request": _body(f"{name}Request"), "description": texts["put"]}),
+        "patch": (f"patch{name}", f"Change a {one} with PATCH operations",
+                  _responses(patched, write), [*item, *_headers(list(patched), etag=True)],
+                  {"request": _body("PatchOp")}),
+        "delete": (f"delete{name}", f"Delete a {one}",
+                   _responses({204: None}, {**missing, **texts["delete"], **stale}),
+                   [item[0], _IF_MATCH, *_headers([204])], {}),
+    }  # fmt: skip
+    return {
+        method: extend_schema(
             operation_id=operation_id,
             summary=summary,
             responses=responses,
@@ -339,69 +313,8 @@ def _operations(name: str) -> dict[str, Any]:
             parameters=parameters,
             **more,
         )
-
-    return {
-        "list": operation(
-            f"list{plural}",
-            f"List or filter {plural.lower()}",
-            _responses({200: page}, {400: "Invalid filter, sortBy, sortOrder, startIndex, count."}),
-            [*_LISTING, *_headers([200])],
-        ),
-        "create": operation(
-            f"create{name}",
-            f"Create a {one}",
-            _responses({201: (name, texts["created"])}, {**_BODY_ERRORS, **texts["create"]}),
-            [*_SELECTION, *_headers([201], etag=True, created=True)],
-            request=_body(f"{name}Request"),
-            examples=texts["examples"],
-        ),
-        "search": operation(
-            f"search{plural}",
-            f"Search {plural.lower()} with a SearchRequest body",
-            _responses({200: page}, _BODY_ERRORS),
-            _headers([200]),
-            request=_body("SearchRequest"),
-        ),
-        "get": operation(
-            f"get{name}",
-            f"Get a {one}",
-            _responses({200: (name, f"The {one}."), 304: None}, {400: "Bad attributes", **missing}),
-            [item[0], _IF_NONE_MATCH, *_SELECTION, *_headers([200, 304], etag=True)],
-        ),
-        "put": operation(
-            f"replace{name}",
-            f"Replace a {one}",
-            _responses({200: (name, f"The {one} as stored.")}, write),
-            [*item, *_headers([200], etag=True)],
-            request=_body(f"{name}Request"),
-            description=texts["put"],
-        ),
-        "patch": operation(
-            f"patch{name}",
-            f"Change a {one} with PATCH operations",
-            _responses(texts["patched"], write),
-            [*item, *_headers(list(texts["patched"]), etag=True)],
-            request=_body("PatchOp"),
-        ),
-        "delete": operation(
-            f"delete{name}",
-            f"Delete a {one}",
-            _responses({204: None}, {**missing, **texts["delete"], **stale}),
-            [item[0], _IF_MATCH, *_headers([204])],
-        ),
-    }  # fmt: skip
-
-
-def _discovery(operation_id: str, summary: str, component: str, *parameters: Any) -> Any:
-    return extend_schema(
-        operation_id=operation_id,
-        summary=summary,
-        responses=_responses({200: (component, summary)}, {404: "Not found"} if parameters else {}),
-        tags=["Discovery"],
-        parameters=[*parameters, *_headers([200])],
-        description="" if parameters or not component.endswith("ListResponse") else
-        "Paging, sorting and filtering do not apply: the whole list, always.",
-    )  # fmt: skip
+        for method, (operation_id, summary, responses, parameters, more) in table.items()
+    }
 
 
 class ScimAutoSchema(AutoSchema):
@@ -420,19 +333,12 @@ class ScimTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: AutoSchema) -> list[Schema]:
         return [
-            {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "The SCIM token from Settings > Admin Settings > SCIM Provisioning.",
-            },
-            {
-                "type": "apiKey",
-                "in": "header",
-                "name": "X-Request-Origin",
-                "description": "The service origin configured with the token, e.g. "
-                "'https://idp.example.com' (the older spelling X-Origin-Request works too).",
-            },
-        ]
+            {"type": "http", "scheme": "bearer",
+             "description": "The SCIM token from Settings > Admin Settings > SCIM Provisioning."},
+            {"type": "apiKey", "in": "header", "name": "X-Request-Origin",
+             "description": "The service origin configured with the token, e.g. "
+             "'https://idp.example.com' (the older spelling X-Origin-Request works too)."},
+        ]  # fmt: skip
 
 
 def _attach() -> None:
@@ -448,47 +354,37 @@ def _attach() -> None:
         extend_schema_view(
             get=ops["get"], put=ops["put"], patch=ops["patch"], delete=ops["delete"]
         )(detail)
-    for view, operation in (
-        (discovery.ServiceProviderConfigView, _discovery(
-            "getServiceProviderConfig", "The service provider's configuration",
-            "ServiceProviderConfig")),
-        (discovery.ResourceTypesView, _discovery(
-            "listResourceTypes", "The resource types (User, Group)", "ResourceTypeListResponse")),
-        (discovery.ResourceTypeView, _discovery(
-            "getResourceType", "One resource type", "ResourceType",
-            _id("resource_type_id", "resource type (User or Group)"))),
-        (discovery.SchemasView, _discovery(
-            "listSchemas", "The schemas of the resources", "SchemaListResponse")),
-        (discovery.SchemaView, _discovery(
-            "getSchema", "One schema, by its URN", "Schema", _id("schema_id", "schema URN"))),
+    for view, operation_id, summary, component, *parameters in (
+        (discovery.ServiceProviderConfigView, "getServiceProviderConfig",
+         "The service provider's configuration", "ServiceProviderConfig"),
+        (discovery.ResourceTypesView, "listResourceTypes", "The resource types (User, Group)",
+         "ResourceTypeListResponse"),
+        (discovery.ResourceTypeView, "getResourceType", "One resource type", "ResourceType",
+         _id("resource_type_id", "resource type (User or Group)")),
+        (discovery.SchemasView, "listSchemas", "The schemas of the resources",
+         "SchemaListResponse"),
+        (discovery.SchemaView, "getSchema", "One schema, by its URN", "Schema",
+         _id("schema_id", "schema URN")),
     ):  # fmt: skip
+        listing = component.endswith("ListResponse")
+        errors = {404: "No such item."} if parameters else {}
+        operation = extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            responses=_responses({200: (component, summary)}, errors),
+            tags=["Discovery"],
+            parameters=[*parameters, *_headers([200])],
+            description="No paging, sorting or filtering: the whole list." if listing else "",
+        )
         extend_schema_view(get=operation)(view)
 
 
 _attach()
 
-DESCRIPTION = """\
-Braze-compatible SCIM 2.0 API (RFC 7643, RFC 7644) for a company's dashboard users and groups
-(company roles).
-
-Every request needs `Authorization: Bearer <SCIM token>` and `X-Request-Origin: <service origin>`,
-from Settings > Admin Settings > SCIM Provisioning, and may be limited to an IP allowlist. Each
-company may send a limited number of requests per day (5,000 by default); every answer that passed
-the gate carries `X-RateLimit-*` headers. Bodies are `application/scim+json` or `application/json`;
-errors always use the SCIM Error schema.
-"""
-TAGS = [
-    {"name": "Users", "description": "Dashboard users, with Braze's permissions object."},
-    {"name": "Groups", "description": "Company roles; members get the role's permissions."},
-    {"name": "Discovery", "description": "What this service supports (RFC 7644 §4)."},
-]
-
 
 def postprocess(result: Schema, generator: Any, request: Any, public: bool) -> Schema:
     """drf-spectacular POSTPROCESSING_HOOKS entry: add the components, and drop the optional
     trailing slash the URL patterns tolerate (`/Users/?` is documented as `/Users`)."""
-    result["info"]["description"] = DESCRIPTION
-    result["tags"] = TAGS
     result["paths"] = {
         (path.rstrip("/") or path): item for path, item in result.get("paths", {}).items()
     }
