@@ -334,6 +334,40 @@ def test_an_invalid_group_patch_is_400_and_changes_nothing(scim, role, users, op
     )
 
 
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": "id", "value": "another-id"},
+        {"op": "replace", "path": "meta.version", "value": 'W/"1"'},
+        {"op": "remove", "path": "meta"},
+        {"op": "replace", "value": {"id": "another-id", "meta": {"version": 'W/"1"'}}},
+    ],
+)
+def test_read_only_attributes_in_a_group_patch_are_ignored(scim, role, users, operation):
+    """They were a 400 invalidPath ("Groups have no attribute 'id' to change")."""
+    rename = {"op": "replace", "path": "displayName", "value": "Platform"}
+
+    response = group_patch(scim, role, operation, rename)
+
+    assert response.status_code == 204
+    role.refresh_from_db()
+    assert scim.get(f"Groups/{role.public_id}").json() == expected_group(
+        role, members=(users[0], users[1])
+    )
+    assert role.name == "Platform"
+
+
+def test_a_group_put_ignores_read_only_attributes(scim, role, users):
+    body = group_body("Engineers", users[:1], id="another-id", meta={"resourceType": "User"})
+    body["members"][0]["display"] = "Someone"
+
+    response = scim.put(f"Groups/{role.public_id}", body)
+
+    assert response.status_code == 200, response.json()
+    role.refresh_from_db()
+    assert response.json() == expected_group(role, members=(users[0],))
+
+
 # ---------------------------------------------------------------------------------------------
 # Roles grant permissions
 

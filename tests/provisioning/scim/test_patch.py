@@ -645,3 +645,36 @@ def test_parse_operations_parses_paths_with_filters():
 
     assert (operation.op, operation.raw_path) == ("remove", 'emails[type eq "work"].value')
     assert operation.path == Path('emails[type eq "work"].value').ast
+
+
+# ---------------------------------------------------------------------------------------------
+# What the description of the User says a PATCH may change
+
+
+def test_a_patch_of_an_unknown_attribute_is_400_invalid_path(scim, ada):
+    """RFC 7644 §3.5.2: a path naming no attribute is invalidPath (it was invalidSyntax)."""
+    response = patched(scim, ada, {"op": "replace", "path": "favouriteColour", "value": "blue"})
+
+    assert (response.status_code, response.json()) == (
+        400,
+        error(400, "invalidPath", detail="Unknown attribute: 'favouriteColour'."),
+    )
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": "id", "value": "someone-else"},
+        {"op": "replace", "path": "meta.lastModified", "value": "2000-01-01T00:00:00Z"},
+        {"op": "remove", "path": "meta"},
+        {"op": "add", "path": "groups", "value": [{"value": "g-1"}]},
+        {"op": "remove", "path": 'groups[value eq "g-1"]'},
+        {"op": "replace", "value": {"id": "someone-else", "meta": {}, "groups": []}},
+    ],
+)
+def test_read_only_attributes_in_a_patch_are_ignored(scim, ada, workspace, operation):
+    response = patched(scim, ada, operation, {"op": "add", "path": "nickName", "value": "Ada"})
+
+    assert response.status_code == 200, response.json()
+    assert response.json() == doc(ada, workspace, externalId="ext-ada", nickName="Ada")
+    assert stored(ada).public_id == ada.public_id

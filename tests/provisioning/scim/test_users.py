@@ -17,7 +17,15 @@ from tests.factories import (
     WorkspaceFactory,
 )
 from tests.provisioning.scim.conftest import new_user_body
-from tests.provisioning.scim.documents import LIST, app_group, error, expected_user, rfc_user
+from tests.provisioning.scim.documents import (
+    ENTERPRISE,
+    LIST,
+    USER,
+    app_group,
+    error,
+    expected_user,
+    rfc_user,
+)
 from tests.task_queue import INVITATION_TASK, deliver_enqueued_invitations, enqueued
 from workspaces.models import (
     DashboardUser,
@@ -642,3 +650,50 @@ def test_locations_follow_the_script_prefix_the_app_is_mounted_under(scim, works
     base = "http://testserver"
     assert mounted["meta"]["location"] == f"{base}/dashboard/scim/v2/Users/{user.public_id}"
     assert plain["meta"]["location"] == f"{base}/scim/v2/Users/{user.public_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Unassigned values (RFC 7643 §2.5)
+
+
+def test_null_is_unassigned_inside_multi_valued_values_too(scim, workspace):
+    """`"addresses": [{"country": null, ...}]` was a 400 ("must be a string"), which stopped a
+    widely used provisioning test collection at its first user."""
+    body = new_user_body(
+        addresses=[{"type": "work", "streetAddress": "1 Main St", "country": None}],
+        phoneNumbers=[{"value": "+1 555 0100", "display": None, "primary": None}, None],
+        emails=[{"value": "ada@example.com", "type": "work", "primary": True, "display": None}],
+        name={"givenName": "Ada", "familyName": "Lovelace", "middleName": None},
+        title=None,
+        **{ENTERPRISE: {"employeeNumber": None, "manager": {"value": "boss-1", "$ref": None}}},
+    )
+
+    response = scim.post("Users", body)
+
+    assert response.status_code == 201, response.json()
+    user = DashboardUser.objects.get(email="ada@example.com")
+    assert response.json() == expected_user(
+        user,
+        workspaces=(workspace,),
+        schemas=[USER, ENTERPRISE],
+        addresses=[{"type": "work", "streetAddress": "1 Main St"}],
+        phoneNumbers=[{"value": "+1 555 0100"}],
+        **{ENTERPRISE: {"manager": {"value": "boss-1"}}},
+    )
+
+
+def test_a_put_ignores_read_only_attributes(scim, workspace):
+    created = scim.post("Users", new_user_body()).json()
+    body = new_user_body(
+        id="someone-else",
+        meta={"resourceType": "Group", "version": 'W/"1"', "created": "2000-01-01T00:00:00Z"},
+        groups=[{"value": "g-1", "display": "Admins"}],
+        title="Countess",
+    )
+
+    response = scim.put(f"Users/{created['id']}", body)
+
+    assert response.status_code == 200, response.json()
+    user = DashboardUser.objects.get(email="ada@example.com")
+    assert response.json() == expected_user(user, workspaces=(workspace,), title="Countess")
+    assert user.public_id == created["id"]
