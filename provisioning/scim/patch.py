@@ -29,7 +29,7 @@ from provisioning.scim import idp_quirks
 from provisioning.scim.errors import ScimError, bad_request
 from provisioning.scim.filters import filter_problem
 from provisioning.scim.limits import MAX_PATCH_OPERATIONS, MAX_PATCH_VALUES
-from provisioning.scim.resources import Resource
+from provisioning.scim.resources import Resource, Schema
 from provisioning.scim.urns import PATCH_OP_SCHEMA
 
 
@@ -155,8 +155,9 @@ def find_key(doc: dict, name: str) -> str | None:
 
 
 def _container(doc: dict, uri: str | None, resource: Resource) -> dict:
-    """The dict an attribute lives in: the document itself, or an extension's object."""
-    if not uri or uri.lower() == resource.core.id.lower():
+    """The dict an attribute lives in: the document itself (which also holds the flat
+    extension's attributes, as Braze's shape does), or an extension's object."""
+    if not uri or uri.lower() in _top_level(resource):
         return doc
     key = find_key(doc, uri)
     if key is None:
@@ -165,6 +166,10 @@ def _container(doc: dict, uri: str | None, resource: Resource) -> dict:
     if not isinstance(doc[key], dict):
         raise invalid_path(f"{uri} is not an extension object.")
     return doc[key]
+
+
+def _top_level(resource: Resource) -> tuple[str, ...]:
+    return tuple(schema.id.lower() for schema in (resource.core, resource.flat) if schema)
 
 
 def _merge(current: Any, value: Any, op: str) -> Any:
@@ -195,7 +200,10 @@ def _apply_attr_path(doc: dict, op: Operation, path: AttrPath, resource: Resourc
     if _is_extension(whole, resource) and not path.sub_attr:
         # The path names a whole extension (`urn:...:enterprise:2.0:User`): the grammar reads
         # its last segment as an attribute name.
-        _apply_leaf(doc, whole, op)
+        if whole.lower() in _top_level(resource):
+            _apply_to_top_level(doc, op, resource.flat)
+        else:
+            _apply_leaf(doc, whole, op)
         return
     target = _container(doc, path.uri, resource)
     if path.sub_attr:
@@ -216,6 +224,18 @@ def _apply_attr_path(doc: dict, op: Operation, path: AttrPath, resource: Resourc
         _apply_leaf(parent, path.sub_attr, op)
         return
     _apply_leaf(target, path.attr, op)
+
+
+def _apply_to_top_level(doc: dict, op: Operation, flat: Schema) -> None:
+    """An operation on the whole flat extension: on its attributes, at the top level."""
+    if op.op == "remove":
+        for attribute in flat.attributes:
+            doc.pop(attribute.name, None)
+    elif isinstance(op.value, dict):
+        for name, value in op.value.items():
+            _set(doc, str(name), value, op.op)
+    else:
+        raise bad_request(f"The value for {flat.id} must be an object.")
 
 
 def _apply_leaf(target: dict, name: str, op: Operation) -> None:
@@ -363,32 +383,3 @@ def _apply_value_key(doc: dict, op: Operation, name: str, value: Any, resource: 
     if uri.lower() != resource.core.id.lower() and not _is_extension(uri, resource):
         raise invalid_path(f"Unknown schema in {name!r}.")
     _set(_container(doc, uri, resource), attr, value, op.op)
-
-
-def touches(operations: list[Operation], name: str) -> bool:
-    """Does any operation change attribute `name`, by its path, inside a value, or inside a
-    whole extension object (`{"urn:...:User": {"permissions": ...}}`)?"""
-    lowered = name.lower()
-
-    def names_it(key: object, value: object) -> bool:
-        if not isinstance(key, str):
-            return False
-        short = (
-            key.rsplit(":", 1)[-1].split(".")[0].lower() if key.lower().startswith("urn:") else ""
-        )
-        if key.split(".")[0].lower() == lowered or short == lowered:
-            return True
-        return isinstance(value, dict) and any(names_it(k, v) for k, v in value.items())
-
-    for op in operations:
-        if op.path is None:
-            if isinstance(op.value, dict) and any(names_it(k, v) for k, v in op.value.items()):
-                return True
-            continue
-        attr_path = op.path.attr_path if isinstance(op.path, ValuePath) else op.path
-        if attr_path.attr.lower() == lowered:
-            return True
-        whole_extension = attr_path.uri and not attr_path.sub_attr
-        if whole_extension and (op.op == "remove" or names_it("", op.value)):
-            return True
-    return False

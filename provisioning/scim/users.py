@@ -95,12 +95,12 @@ def parse_user(data: Any) -> UserInput:
     return UserInput(email=email, profile=profile, access=access, password=password)
 
 
-def parse_patched_user(before: dict, after: dict, *, permissions_touched: bool) -> UserInput:
+def parse_patched_user(before: dict, after: dict) -> UserInput:
     """The user a PATCH leaves: `after` is `before` (`user_input_document`) with the
     operations applied."""
     document = normalise_user_document(after)
-    if not permissions_touched:
-        document.pop("permissions", None)  # unchanged: don't rewrite every membership
+    if document.get("permissions") == before["permissions"]:
+        document.pop("permissions")  # unchanged: don't rewrite every membership
     elif "permissions" not in document:
         document["permissions"] = {}  # removed: back to the default access
     if "active" not in document:
@@ -389,29 +389,23 @@ def _without_unassigned(doc: dict) -> dict:
     return cleaned
 
 
-def user_input_document(found: UserWithAccess, *, braze_shape: bool) -> dict:
-    """The user's writable attributes as the client sees them: what a PATCH changes."""
+def user_input_document(found: UserWithAccess) -> dict:
+    """The user's writable attributes, what a PATCH changes, in Braze's layout: the dashboard
+    attributes at the top level, however the client names them (`patch._container`)."""
     user = found.user
     extra = dict(user.directory_attributes or {})
     enterprise = extra.pop("enterprise", None)
+    name = {**extra.pop("name", {}), "givenName": user.given_name, "familyName": user.family_name}
     doc = {
         "schemas": [USER_SCHEMA],
         "userName": user.email,
-        "name": {
-            **extra.pop("name", {}),
-            "givenName": user.given_name,
-            "familyName": user.family_name,
-        },
+        "name": name,
         "active": user.is_active,
         **extra,
+        "permissions": render_permissions(found),
     }
-    dashboard = {"permissions": render_permissions(found)}
     if user.department:
-        dashboard["department"] = user.department
-    if braze_shape:
-        doc.update(dashboard)
-    else:
-        doc[DASHBOARD_USER_SCHEMA] = dashboard
+        doc["department"] = user.department
     if user.external_id:
         doc["externalId"] = user.external_id
     if enterprise:

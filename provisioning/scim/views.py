@@ -267,12 +267,8 @@ class UserDetailView(UserViewMixin, ScimView):
     def patch(self, request: Request, public_id: str) -> Response:
         operations = patch.writable(patch.parse_operations(self.body()), USER)
         found = self.get_locked_user(public_id)
-        before = users.user_input_document(found, braze_shape=self.integration.is_custom)
-        parsed = users.parse_patched_user(
-            before,
-            patch.apply_operations(before, operations, USER),
-            permissions_touched=patch.touches(operations, "permissions"),
-        )
+        before = users.user_input_document(found)
+        parsed = users.parse_patched_user(before, patch.apply_operations(before, operations, USER))
         # Resolved under the row lock, unlike a PUT: the names are those of the patched
         # document, which only the user read under that lock gives.
         return self.apply(found, parsed, self.resolve(parsed.access))

@@ -678,3 +678,47 @@ def test_read_only_attributes_in_a_patch_are_ignored(scim, ada, workspace, opera
     assert response.status_code == 200, response.json()
     assert response.json() == doc(ada, workspace, externalId="ext-ada", nickName="Ada")
     assert stored(ada).public_id == ada.public_id
+
+
+DASHBOARD = "urn:ietf:params:scim:schemas:extension:dashboard:2.0:User"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": "department", "value": "finance"},
+        {"op": "replace", "path": f"{DASHBOARD}:department", "value": "finance"},
+        {"op": "replace", "value": {"department": "finance"}},
+        {"op": "replace", "value": {f"{DASHBOARD}:department": "finance"}},
+        {"op": "replace", "value": {DASHBOARD: {"department": "finance"}}},
+        {"op": "replace", "path": DASHBOARD, "value": {"department": "finance"}},
+    ],
+)
+def test_an_identity_provider_may_name_the_dashboard_attributes_either_way(
+    idp_scim, workspace, operation
+):
+    """README: input is accepted in both shapes from every integration. On an identity
+    provider's integration a PATCH of the unqualified `department` answered 200 and changed
+    nothing."""
+    user_id = idp_scim.post("Users", new_user_body(department="bi")).json()["id"]
+
+    response = idp_scim.patch(f"Users/{user_id}", patch_body(operation))
+
+    assert response.status_code == 200, response.json()
+    user = DashboardUser.objects.get(public_id=user_id)
+    assert user.department == "finance"
+    assert response.json()[DASHBOARD] == {"department": "finance"}
+
+
+def test_removing_the_whole_dashboard_extension_clears_department_and_permissions(
+    idp_scim, workspace
+):
+    body = new_user_body(permissions={"companyPermissions": ["add_remove_app_groups"]})
+    user_id = idp_scim.post("Users", body).json()["id"]
+
+    response = idp_scim.patch(f"Users/{user_id}", patch_body({"op": "remove", "path": DASHBOARD}))
+
+    assert response.status_code == 200, response.json()
+    user = DashboardUser.objects.get(public_id=user_id)
+    assert (user.department, user.company_permissions) == ("", [])
+    assert DASHBOARD not in response.json()
