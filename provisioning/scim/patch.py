@@ -233,7 +233,8 @@ def _apply_to_top_level(doc: dict, op: Operation, flat: Schema) -> None:
             doc.pop(attribute.name, None)
     elif isinstance(op.value, dict):
         for name, value in op.value.items():
-            _set(doc, str(name), value, op.op)
+            if str(name).lower() != "schemas":  # some clients repeat it inside the object
+                _set(doc, str(name), value, op.op)
     else:
         raise bad_request(f"The value for {flat.id} must be an object.")
 
