@@ -184,7 +184,7 @@ def attribute_selection(
     excluded = attribute_names(params, "excludedAttributes")
     if wanted and excluded:
         raise bad_request("Use either 'attributes' or 'excludedAttributes', not both.")
-    if resource is None:
+    if resource is None or not (wanted or excluded):
         return AttributeSelection()
     flat = resource.flat.id if braze_shape and resource.flat else None
 

@@ -4,11 +4,12 @@ role). Every attribute states each characteristic RFC 7643 §7 defines, and what
 with it: the longest string it takes, the value a create leaves out, where it is kept and what a
 filter compares.
 
-Everything else derives from these tables, once, at import: input validation (`clean`, `stored`,
-used by `users.py` and `groups.py`), the /Schemas documents (`schema_document`), the OpenAPI
-components (`json_schema`), the filter translator's attribute maps (`filters.py`), and the names
-`attributes`/`excludedAttributes` and PATCH paths may use (`Resource.names`). The test
-`tests/provisioning/scim/test_resources.py` walks the tables and checks that they all agree.
+Everything else derives from these tables, once, at import: input validation (`clean` and
+`Resource.stored`, used by `users.py` and `groups.py`), the /Schemas documents
+(`schema_document`), the OpenAPI components (`document_schema`), the filter translator's column
+maps (`Resource.column`, used by `filters.py`), and the names `attributes`/`excludedAttributes`
+and PATCH paths may use (`Resource.names`). `tests/provisioning/scim/test_resources.py` walks the
+tables and checks that the parser, /Schemas, the OpenAPI description and the filters agree.
 """
 
 from __future__ import annotations
