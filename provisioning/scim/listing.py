@@ -237,7 +237,9 @@ def _remove_path(target: dict, path: Path) -> None:
 def search_request_params(body: dict) -> dict[str, Any]:
     """A SearchRequest body (RFC 7644 §3.4.3) as the same parameters a GET would carry."""
     schemas = body.get("schemas")
-    if schemas is not None and SEARCH_REQUEST_SCHEMA not in (schemas or []):
+    if schemas is not None and (
+        not isinstance(schemas, list) or SEARCH_REQUEST_SCHEMA not in schemas
+    ):
         raise bad_request(f"'schemas' must be [{SEARCH_REQUEST_SCHEMA}].", "invalidSyntax")
     params: dict[str, Any] = {}
     for key in (

@@ -458,12 +458,14 @@ def _one(value: Any, attribute: Attribute, path: str) -> Any:
     return value if attribute.mutability == "writeOnly" else value.strip() or None
 
 
+# Keys that are no attribute: `schemas` (checked on its own; some clients repeat it inside an
+# extension's object), and the core schema's URN as a key, which adds nothing.
 _NOT_ATTRIBUTES = {"schemas", USER_SCHEMA.lower()}
 
 
 def check_schemas(doc: dict, urn: str) -> None:
     """The body's `schemas` must name the resource's core schema."""
-    schemas = next((v for k, v in doc.items() if isinstance(k, str) and k.lower() == "schemas"), 0)
+    schemas = next((v for k, v in doc.items() if str(k).lower() == "schemas"), None)
     if not isinstance(schemas, list) or not any(
         isinstance(s, str) and s.lower() == urn.lower() for s in schemas
     ):
@@ -477,8 +479,8 @@ def _complex(value: Any, attribute: Attribute, path: str) -> dict:
     for key, item in value.items():
         sub = attribute.subs.get(key.lower()) if isinstance(key, str) else None
         if sub is None:
-            if isinstance(key, str) and key.lower() in _NOT_ATTRIBUTES:
-                continue  # `schemas` is checked on its own; some clients repeat it inside objects
+            if str(key).lower() in _NOT_ATTRIBUTES:
+                continue
             raise bad_request(
                 f"Unknown attribute: {_join(path, key, attribute)!r}.", "invalidSyntax"
             )

@@ -131,6 +131,16 @@ def test_non_integer_paging_in_a_search_body_is_400(scim):
         assert_scim_error(scim.post("Users/.search", {**search, **bad}), 400, "invalidValue")
 
 
+@pytest.mark.parametrize(
+    "schemas", [True, "urn:ietf:params:scim:api:messages:2.0:SearchRequest", 7]
+)
+@pytest.mark.parametrize("path", ["Users/.search", "Groups/.search"])
+def test_a_search_body_whose_schemas_is_no_list_is_400(scim, path, schemas):
+    """Found by schemathesis's coverage phase: `"schemas": true` was a 500."""
+    response = scim.post(path, {"schemas": schemas, "sortOrder": "descending"})
+    assert_scim_error(response, 400, "invalidSyntax")
+
+
 # ---------------------------------------------------------------------------------------------
 # Bodies and content types
 

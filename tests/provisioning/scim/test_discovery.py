@@ -274,6 +274,20 @@ def test_dashboard_extension_describes_department_and_permissions(scim: ScimClie
     ]
 
 
+def test_a_group_member_needs_its_value_as_the_schema_says(scim: ScimClient):
+    """RFC 7643 §8.7.1 leaves members.value optional; this server refuses a member without one
+    (it names nobody), and its /Schemas used to say otherwise."""
+    group = scim.get(f"Schemas/{GROUP}").json()
+    members = _attribute(group, "members")
+    assert _attribute({"attributes": members["subAttributes"]}, "value")["required"] is True
+
+    body = {"schemas": [GROUP], "displayName": "Ops", "members": [{"display": "Ada"}]}
+    response = scim.post("Groups", body)
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "'members.value' is required."
+
+
 def test_published_documents_compose_into_a_client_model(scim: ScimClient, groups: bool):
     """What an RFC-following client (scim2-models, used by scim2-tester) does with them."""
     schemas = [Schema.model_validate(s) for s in scim.get("Schemas").json()["Resources"]]
