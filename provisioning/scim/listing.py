@@ -199,8 +199,8 @@ def attribute_selection(
 
 def _copy_path(source: dict, target: dict, path: Path) -> None:
     head, rest = path[0], path[1:]
-    if head not in source:
-        return
+    if head not in source or target.get(head) is source[head]:
+        return  # absent, or already copied whole
     value = source[head]
     if not rest or not isinstance(value, dict | list):
         target[head] = value

@@ -697,3 +697,16 @@ def test_a_put_ignores_read_only_attributes(scim, workspace):
     user = DashboardUser.objects.get(email="ada@example.com")
     assert response.json() == expected_user(user, workspaces=(workspace,), title="Countess")
     assert user.public_id == created["id"]
+
+
+def test_asking_for_an_extension_and_one_of_its_attributes_returns_the_extension_whole(scim):
+    manager = {"value": "boss-1", "displayName": "The Boss"}
+    body = new_user_body(**{ENTERPRISE: {"employeeNumber": "42", "manager": manager}})
+    user_id = scim.post("Users", body).json()["id"]
+
+    for names in (
+        f"{ENTERPRISE},{ENTERPRISE}:manager.value",
+        f"{ENTERPRISE}:manager.value,{ENTERPRISE}",
+    ):
+        response = scim.get(f"Users/{user_id}", {"attributes": names})
+        assert response.json()[ENTERPRISE] == {"employeeNumber": "42", "manager": manager}, names
