@@ -1,6 +1,6 @@
 """Summarise py-spy's raw (collapsed) stacks: where a request's wall time goes.
 
-Only samples inside gunicorn's `handle_request` count, so idle workers waiting in `accept()` don't
+Only samples inside Django's WSGI handler count, so idle workers and threads waiting don't
 dilute the numbers; with `--idle` sampling, time blocked on PostgreSQL shows as psycopg frames.
 Usage: python bench/pyspy_summary.py /tmp/bench-profile/get.txt [--top 30]
 """
@@ -13,7 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
-REQUEST_FRAME = "handle_request (gunicorn/workers/sync.py"
+# Where a request starts in any gunicorn worker class (sync, gthread, ours).
+REQUEST_FRAME = "WSGIHandler.__call__ (django/core/handlers/wsgi.py"
 
 
 def _short(file: str) -> str:

@@ -8,7 +8,7 @@ serialising every request on it (bench/README.md, "Fifth session" and "Results w
 one upsert per request missed the targets). Blocks shrink to a single request as the limit comes
 near, and every request is counted before it is served, so nothing over the limit is admitted. The
 cost: numbers a process reserved and never used (it restarted, or no more requests came to it that
-day) are lost from the day's allowance, at most `LEASE_MAX - 1` per process, and only while the
+day) are lost from the day's allowance, at most `LEASE_MAX - 1` per thread, and only while the
 company is far from its limit; the settings page's usage counts them as used.
 """
 
@@ -37,7 +37,7 @@ class _Lease:
 
 
 _leases: dict[int, _Lease] = {}
-_leases_lock = threading.Lock()  # for threaded workers; a sync worker never waits on it
+_leases_lock = threading.Lock()  # held for no I/O: threads of a worker wait on it only briefly
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,25 @@ def _next_midnight(now: dt.datetime) -> int:
 def count_request(company_id: int) -> RateStatus:
     """Count one request against today's limit and say where the company stands."""
     now = timezone.now()
-    limit = settings.SCIM_DAILY_REQUEST_LIMIT
+    today, limit = now.date(), settings.SCIM_DAILY_REQUEST_LIMIT
     with _leases_lock:
         lease = _leases.get(company_id)
-        if lease is None or lease.day != now.date() or lease.next > lease.last:
-            known_used = lease.last if lease is not None and lease.day == now.date() else 0
-            block = min(LEASE_MAX, max(1, (limit - known_used) // LEASE_SHARE))
-            last = store.daily_request_count_add(company_id, now.date(), block)
-            lease = _leases[company_id] = _Lease(now.date(), last - block + 1, last)
-        used = lease.next
-        lease.next += 1
-    return RateStatus(limit, used, _next_midnight(now))
+        if lease is not None and lease.day == today and lease.next <= lease.last:
+            lease.next += 1
+            return RateStatus(limit, lease.next - 1, _next_midnight(now))
+        known_used = lease.last if lease is not None and lease.day == today else 0
+    # The upsert runs outside the lock: the worker's other threads, serving other companies,
+    # don't wait for this round trip.
+    block = min(LEASE_MAX, max(1, (limit - known_used) // LEASE_SHARE))
+    last = store.daily_request_count_add(company_id, today, block)
+    first = last - block + 1  # this request's number; the rest of the block is the new lease
+    with _leases_lock:
+        current = _leases.get(company_id)
+        # Another thread may have reserved a block meanwhile: the one with numbers left stays,
+        # and the other's are lost from the day's allowance, like any number never handed out.
+        if current is None or current.day != today or current.next > current.last:
+            _leases[company_id] = _Lease(today, first + 1, last)
+    return RateStatus(limit, first, _next_midnight(now))
 
 
 def forget_leases() -> None:

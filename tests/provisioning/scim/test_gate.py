@@ -269,3 +269,32 @@ def test_reserved_blocks_never_admit_more_than_the_limit(integration, settings, 
         monkeypatch.setattr(ratelimit, "_leases", processes[turn % 2])
         admitted += not ratelimit.count_request(company_id).exceeded
     assert admitted == 2_100
+
+
+def test_a_reservation_in_flight_holds_up_no_other_company(settings, monkeypatch):
+    """A worker's threads share its leases: while one thread waits on the database for a block
+    of company A's numbers, another serves company B instead of waiting for that round trip."""
+    import threading
+
+    from provisioning import ratelimit, store
+
+    settings.SCIM_DAILY_REQUEST_LIMIT = 5_000
+    monkeypatch.setattr(ratelimit, "_leases", {})
+    b_served = threading.Event()
+    counts: dict[int, int] = {}
+
+    def reserve(company_id, day, block):
+        if company_id == 1:  # company A's round trip lasts until company B has been served
+            assert b_served.wait(timeout=10), "company B waited for company A's reservation"
+        counts[company_id] = counts.get(company_id, 0) + block
+        return counts[company_id]
+
+    monkeypatch.setattr(store, "daily_request_count_add", reserve)
+    a = threading.Thread(target=ratelimit.count_request, args=(1,))
+    a.start()
+    b = threading.Thread(target=lambda: (ratelimit.count_request(2), b_served.set()))
+    b.start()
+    b.join(timeout=10)
+    a.join(timeout=15)
+    assert b_served.is_set() and not a.is_alive()
+    assert ratelimit.count_request(1).used == 2  # A's block was kept for its next request
