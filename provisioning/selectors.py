@@ -1,5 +1,4 @@
-"""Reads for the SCIM Provisioning settings page, every query starting from the user's company,
-and the integration a SCIM token names."""
+"""Reads for the SCIM Provisioning settings page. Every query starts from the user's company."""
 
 from __future__ import annotations
 
@@ -41,16 +40,6 @@ def integration_for_company(company: Company) -> ScimIntegration | None:
     return (
         ScimIntegration.objects.select_related("default_workspace", "token_created_by")
         .filter(company=company)
-        .first()
-    )
-
-
-def integration_by_token_prefix(prefix: str) -> ScimIntegration | None:
-    """The integration a SCIM token names, with its company and default workspace, which every
-    request uses (the gate keeps it per process: integration_cache.py)."""
-    return (
-        ScimIntegration.objects.select_related("company", "default_workspace")
-        .filter(token_prefix=prefix)
         .first()
     )
 

@@ -1,6 +1,7 @@
-"""The SQL of the provisioning tables that the ORM can't say: the daily request counter's atomic
-upsert, and the subscription to the notifications that integrations changed. Nothing outside
-this module writes SQL text for these tables."""
+"""The SQL of the provisioning tables that the ORM can't say, or not cheaply: the integration a
+token names, the daily request counter's atomic upsert, and the subscription to the
+notifications that integrations changed. Nothing outside this module writes SQL text for these
+tables."""
 
 from __future__ import annotations
 
@@ -8,11 +9,21 @@ import datetime as dt
 
 from django.db import connection
 
-from provisioning.models import DailyRequestCount
+from provisioning.models import DailyRequestCount, ScimIntegration
+from workspaces import store as workspaces_store
 
 # The channel the integrations' triggers NOTIFY on every change to an integration or its
 # company (migration 0004).
 INTEGRATION_CHANNEL = "scim_integration"
+
+
+def integration_by_token_prefix(prefix: str) -> ScimIntegration | None:
+    """The integration a SCIM token names, with its company and default workspace, which every
+    request uses, in one query without the ORM's compilation (bench/README.md, "Store modules";
+    the gate keeps what it read per process, integration_cache.py)."""
+    return workspaces_store.instance_by(
+        ScimIntegration, "token_prefix", prefix, related=("company", "default_workspace")
+    )
 
 
 def daily_request_count_add(company_id: int, day: dt.date, requests: int) -> int:

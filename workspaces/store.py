@@ -188,6 +188,31 @@ def user_save_fields(user: DashboardUser, fields: Sequence[str]) -> None:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 
 
+def instance_by(
+    model: type[M], field: str, value: Any, *, related: tuple[str, ...] = ()
+) -> M | None:
+    """The `model` row whose unique `field` is `value`, with the objects its foreign keys named in
+    `related` point at, in one query: select_related without the ORM's compilation, for the
+    other store module (provisioning/store.py: the integration a token names, on every request
+    when the integration cache is off). None when there is no such row."""
+    sql, plans, links = _select_related(model, field, related)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    instances, start = [], 0
+    for plan in plans:
+        chunk, start = row[start : start + len(plan.attnames)], start + len(plan.attnames)
+        # A LEFT JOIN that found nothing gives NULLs: no related object.
+        found = chunk[plan.attnames.index(plan.model._meta.pk.attname)] is not None
+        instances.append(_instance(plan, chunk) if found else None)
+    main, *joined = instances
+    for link, instance in zip(links, joined, strict=True):
+        link.set_cached_value(main, instance)
+    return main
+
+
 # The SQL and the instances, built from the models' metadata.
 
 
@@ -229,6 +254,27 @@ def _plan(model: type[models.Model]) -> _Plan:
         tuple(field.attname for field in fields),
         tuple(columns),
     )
+
+
+@functools.cache
+def _select_related(model: type[models.Model], field: str, related: tuple[str, ...]):
+    table = _quote(model._meta.db_table)
+    parts, joins = [(model, table)], []
+    links = tuple(model._meta.get_field(name) for name in related)
+    for name, link in zip(related, links, strict=True):
+        target, alias = link.related_model, _quote(f"related_{name}")
+        joins.append(
+            f"{'LEFT JOIN' if link.null else 'JOIN'} {_quote(target._meta.db_table)} {alias} "
+            f"ON {alias}.{_quote(target._meta.pk.column)} = {table}.{_quote(link.column)}"
+        )
+        parts.append((target, alias))
+    selected = ", ".join(
+        f"{alias}.{_quote(f.column)}" for part, alias in parts for f in part._meta.concrete_fields
+    )
+    where = f"{table}.{_quote(model._meta.get_field(field).column)} = %s"
+    # Only names from the models' metadata and one placeholder: no input.
+    sql = f"SELECT {selected} FROM {table} {' '.join(joins)} WHERE {where} LIMIT 1"  # noqa: S608
+    return sql, tuple(_plan(part) for part, _ in parts), links
 
 
 def _instance(plan: _Plan, row: Sequence[Any]) -> Any:

@@ -13,12 +13,11 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.throttling import BaseThrottle
 
-from provisioning import allowlist, failed_attempts, integration_cache, tokens
+from provisioning import allowlist, failed_attempts, integration_cache, store, tokens
 from provisioning.client_ip import client_ip
 from provisioning.models import ScimIntegration
 from provisioning.origin import OriginError, normalize_origin, origin_matches
 from provisioning.ratelimit import count_request
-from provisioning.selectors import integration_by_token_prefix
 from provisioning.services import scim_token_record_use
 
 logger = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ def _integration_for(token: str) -> ScimIntegration | None:
     integration = integration_cache.get(prefix)
     if integration is None:
         generation = integration_cache.generation()
-        integration = integration_by_token_prefix(prefix)
+        integration = store.integration_by_token_prefix(prefix)
         if integration is not None:
             integration_cache.put(prefix, integration, generation)
     # Checked on every request, cached or not: the cache is keyed by the prefix alone.

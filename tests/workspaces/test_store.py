@@ -186,3 +186,30 @@ def test_user_create_with_memberships_writes_all_or_nothing():
             duplicate, [WorkspaceMembership(user=duplicate, workspace=workspace)]
         )
     assert not WorkspaceMembership.objects.exists()
+
+
+@pytest.mark.django_db
+def test_instance_by_is_select_related_in_one_query(django_assert_num_queries):
+    from provisioning.models import ScimIntegration
+    from provisioning.store import integration_by_token_prefix
+
+    company = CompanyFactory(name="Initech")
+    workspace = WorkspaceFactory(company=company, name="Production")
+    ScimIntegration.objects.create(company=company, default_workspace=workspace, token_prefix="p1")
+    orm = ScimIntegration.objects.select_related("company", "default_workspace").get()
+    with django_assert_num_queries(1):
+        integration = integration_by_token_prefix("p1")
+        assert integration.company.name == "Initech"
+        assert integration.default_workspace.name == "Production"
+    assert field_values(integration) == field_values(orm)
+    assert field_values(integration.company) == field_values(orm.company)
+    assert field_values(integration.default_workspace) == field_values(orm.default_workspace)
+    assert integration_by_token_prefix("missing") is None
+
+
+@pytest.mark.django_db
+def test_instance_by_gives_none_for_an_empty_nullable_foreign_key():
+    user = UserFactory()
+    DashboardUser.objects.filter(pk=user.pk).update(company=None)  # staff belong to none
+    fetched = store.instance_by(DashboardUser, "public_id", user.public_id, related=("company",))
+    assert fetched.pk == user.pk and fetched.company is None

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from provisioning.selectors import integration_by_token_prefix
+from provisioning import store
 
 pytestmark = pytest.mark.django_db(transaction=True)  # NOTIFY is delivered on commit
 
@@ -62,7 +62,7 @@ def test_a_change_notified_while_the_token_is_read_is_not_cached(
     from provisioning.scim import gate
 
     def read_then_reset(*args, **kwargs):
-        found = integration_by_token_prefix(*args, **kwargs)
+        found = read(*args, **kwargs)
         other_process.execute(
             "UPDATE provisioning_scimintegration SET token_hash = 'reset' WHERE id = %s",
             [integration.pk],
@@ -70,7 +70,8 @@ def test_a_change_notified_while_the_token_is_read_is_not_cached(
         assert notification_arrives()  # before the row is kept
         return found
 
-    monkeypatch.setattr(gate, "integration_by_token_prefix", read_then_reset)
+    read = store.integration_by_token_prefix
+    monkeypatch.setattr(gate.store, "integration_by_token_prefix", read_then_reset)
     assert scim.get("Users").status_code == 200  # read before the reset: served
     monkeypatch.undo()
     assert scim.get("Users").status_code == 401
