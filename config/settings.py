@@ -210,16 +210,21 @@ errors always use the SCIM Error schema.
 SCIM_DAILY_REQUEST_LIMIT = env.int("SCIM_DAILY_REQUEST_LIMIT", default=5000)
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
 SCIM_TRUSTED_PROXY_COUNT = env.int("SCIM_TRUSTED_PROXY_COUNT", default=0)
+
+
 # Their addresses (IPs, CIDR blocks, ranges): the header is read only from them, so a client that
 # reaches the app port directly can't forge its address past the IP allowlist.
+def _addresses(name: str):
+    """A list of addresses (IPs, CIDR blocks, ranges) from the environment; a bad entry stops
+    the start, naming the setting."""
+    try:
+        return parse_addresses(env.str(name, default=""))
+    except AddressListError as error:
+        raise ImproperlyConfigured(f"{name} has entries that are not addresses: {error}") from None
+
+
 SCIM_TRUSTED_PROXIES = env.str("SCIM_TRUSTED_PROXIES", default="")
-try:
-    _trusted_proxies = parse_addresses(SCIM_TRUSTED_PROXIES)
-except AddressListError as error:
-    raise ImproperlyConfigured(
-        f"SCIM_TRUSTED_PROXIES has entries that are not addresses: {error}"
-    ) from None
-if SCIM_TRUSTED_PROXY_COUNT > 0 and not _trusted_proxies:
+if not _addresses("SCIM_TRUSTED_PROXIES") and SCIM_TRUSTED_PROXY_COUNT > 0:
     raise ImproperlyConfigured("SCIM_TRUSTED_PROXY_COUNT needs SCIM_TRUSTED_PROXIES: name them.")
 SCIM_MAX_BODY_BYTES = env.int("SCIM_MAX_BODY_BYTES", default=1_000_000)
 # PostgreSQL: integrations kept in memory, emptied by LISTEN/NOTIFY (integration_cache.py).
@@ -244,13 +249,7 @@ ACTIVITY_RETENTION_DAYS = _retention_days("ACTIVITY_RETENTION_DAYS", 365)
 # Who may read /metrics (monitoring/metrics.py): a scraper presenting this bearer token, or one
 # whose address is in the allowlist. With neither set, only a DEBUG server shows it, to anyone.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-METRICS_ALLOWED_IPS = env.str("METRICS_ALLOWED_IPS", default="")
-try:
-    METRICS_ALLOWLIST = parse_addresses(METRICS_ALLOWED_IPS)
-except AddressListError as error:
-    raise ImproperlyConfigured(
-        f"METRICS_ALLOWED_IPS has entries that are not addresses: {error}"
-    ) from None
+METRICS_ALLOWLIST = _addresses("METRICS_ALLOWED_IPS")
 # Load balancers and Prometheus reach the app directly, over plain HTTP on the private network.
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
 
