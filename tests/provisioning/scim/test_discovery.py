@@ -111,8 +111,9 @@ def test_service_provider_config_tells_what_is_supported(scim: ScimClient):
                 "type": "oauthbearertoken",
                 "name": "SCIM token",
                 "description": "Bearer token from Settings > Admin Settings > SCIM Provisioning, "
-                "sent as 'Authorization: Bearer <token>' together with the 'X-Request-Origin' "
-                "header set to the configured service origin.",
+                "sent as 'Authorization: Bearer <token>'. Custom (Braze-compatible) clients also "
+                "send the 'X-Request-Origin' header set to the configured service origin; for "
+                "identity providers it is checked only when sent.",
                 "specUri": "https://www.rfc-editor.org/info/rfc6750",
                 "primary": True,
             }
