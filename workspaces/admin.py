@@ -74,16 +74,13 @@ class EmailSearch:
         return queryset.filter(found), False
 
 
-def _invite(request: HttpRequest, users) -> int:
+def _resend_invitations(model_admin: admin.ModelAdmin, request: HttpRequest, users) -> None:
+    """Queue a new invitation for each of these users and say how many went."""
     base_url = request.build_absolute_uri("/")
     invited = 0
     for user in users:
         services.user_invite(user=user, base_url=base_url)
         invited += 1
-    return invited
-
-
-def _report_invited(model_admin: admin.ModelAdmin, request: HttpRequest, invited: int) -> None:
     message = ngettext("%(count)d invitation queued.", "%(count)d invitations queued.", invited) % {
         "count": invited
     }
@@ -92,7 +89,7 @@ def _report_invited(model_admin: admin.ModelAdmin, request: HttpRequest, invited
 
 @admin.action(description=_("Resend invitation"))
 def resend_invitation_to_users(model_admin, request: HttpRequest, queryset: QuerySet) -> None:
-    _report_invited(model_admin, request, _invite(request, queryset))
+    _resend_invitations(model_admin, request, queryset)
 
 
 class WorkspaceMembershipInline(admin.TabularInline):
@@ -216,7 +213,7 @@ class InvitationAdmin(EmailSearch, LargeTableAdmin):
     @admin.action(description=_("Resend invitation"))
     def resend(self, request: HttpRequest, queryset: QuerySet) -> None:
         users = DashboardUser.objects.filter(pk__in=queryset.values("user_id"))
-        _report_invited(self, request, _invite(request, users))
+        _resend_invitations(self, request, users)
 
 
 class WorkspaceInline(admin.TabularInline):
