@@ -6,11 +6,13 @@ inside the user's company; these functions validate vocabularies and keep the ro
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -239,7 +241,10 @@ def _insert_user(
     rows = _membership_rows(user, grants)
     if invite_base_url:
         rows.append(invitation_for(user, invite_base_url))  # in the same statement, see Invitation
-    user.set_password(password or None)  # None: an unusable password
+    if password:
+        user.set_password(password)
+    else:  # what set_unusable_password() makes, from one read of the random source, not 40
+        user.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
     store.user_create_with_memberships(user, rows)
     if password:  # as save() tells the password validators
         password_validation.password_changed(password, user)

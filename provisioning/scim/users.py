@@ -217,6 +217,45 @@ def _workspace_grant(group: AppGroupInput, found: ResolvedRefs) -> WorkspaceGran
     )
 
 
+def names_stored_access(requested: PermissionsInput, stored: UserWithAccess) -> bool:
+    """Whether `requested` names exactly the access `stored` holds, by names or ids and in any
+    order of its entries, so that `user_access` and the update would change nothing. When in
+    doubt (something it names the user doesn't hold, an entry given twice) it says no, and the
+    request takes the full way."""
+    if not requested.app_groups:
+        return False  # the default workspace applies, which the stored user may not be in
+    ids: dict[tuple[str, Ref], Ref] = {}
+    held = [
+        *(("workspace", a.workspace) for a in stored.workspaces),
+        *(("permission set", a.permission_set) for a in stored.workspaces if a.permission_set),
+        *(("team", a.team) for a in stored.teams),
+        *(("role", a.role) for a in stored.roles),
+    ]
+    for kind, thing in held:
+        by_id = Ref("public_id", thing.public_id)
+        ids[kind, by_id] = ids[kind, Ref("name", thing.name)] = by_id
+    try:
+        asked = _by_stored_id(requested, ids)
+    except KeyError:
+        return False
+    return asked == _by_stored_id(parse_permissions(render_permissions(stored)), ids)
+
+
+def _by_stored_id(permissions: PermissionsInput, ids: dict[tuple[str, Ref], Ref]) -> tuple:
+    """`permissions` comparable with another: every reference by id, the entries sorted."""
+    app_groups = [
+        (
+            ids["workspace", group.workspace],
+            group.permissions,
+            group.permission_set and ids["permission set", group.permission_set],
+            sorted((ids["team", ref], perms) for ref, perms in group.teams),
+        )
+        for group in permissions.app_groups
+    ]
+    roles = sorted(ids["role", ref] for ref in permissions.roles)
+    return permissions.company_permissions, roles, sorted(app_groups)
+
+
 def with_default_workspace(access: UserAccess | None, default_workspace: Workspace) -> UserAccess:
     """Braze: a request that names no workspace puts the user in the default workspace."""
     access = access or UserAccess()

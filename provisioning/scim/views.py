@@ -158,10 +158,18 @@ class UserViewMixin:
             raise not_found(self.missing)
         return user
 
-    def resolve(self, requested: users.PermissionsInput | None) -> UserAccess | None:
+    def resolve(
+        self,
+        requested: users.PermissionsInput | None,
+        stored: selectors.UserWithAccess | None = None,
+    ) -> UserAccess | None:
         """The access a parsed `permissions` object asks for, what it names found in the
-        company (one query per kind it names); None when the request didn't mention it."""
+        company (one query per kind it names); None when the request didn't mention it, or
+        names just the access the `stored` user holds: an identity provider's PUT repeats it
+        with every change of a name, and there is nothing to look up or rewrite."""
         if requested is None:
+            return None
+        if stored is not None and users.names_stored_access(requested, stored):
             return None
         found = selectors.access_refs_resolve(company=self.company, refs=requested.refs())
         return users.user_access(requested, found)
@@ -237,18 +245,16 @@ class UserDetailView(UserViewMixin, ScimView):
 
     def put(self, request: Request, public_id: str) -> Response:
         parsed = users.parse_user(self.body())
-        access = self.resolve(parsed.access)  # before the transaction: not under the row lock
         with transaction.atomic():
-            return self.apply(self.get_locked_user(public_id), parsed, access)
+            return self.apply(self.get_locked_user(public_id), parsed)
 
-    def apply(
-        self,
-        found: selectors.UserWithAccess,
-        parsed: users.UserInput,
-        access: UserAccess | None,
-    ) -> Response:
+    def apply(self, found: selectors.UserWithAccess, parsed: users.UserInput) -> Response:
+        """Write a PUT's or a PATCH's result to the user read under its row lock. What the
+        request names is resolved under that lock, since only the stored user tells whether
+        it has changed."""
         if parsed.email.lower() != found.user.email.lower():
             raise ScimError(400, "userName cannot be changed.", "mutability")
+        access = self.resolve(parsed.access, found)
         if access is not None:
             access = users.with_default_workspace(access, self.integration.default_workspace)
         return self.user_response(
@@ -269,9 +275,7 @@ class UserDetailView(UserViewMixin, ScimView):
         found = self.get_locked_user(public_id)
         before = users.user_input_document(found)
         parsed = users.parse_patched_user(before, patch.apply_operations(before, operations, USER))
-        # Resolved under the row lock, unlike a PUT: the names are those of the patched
-        # document, which only the user read under that lock gives.
-        return self.apply(found, parsed, self.resolve(parsed.access))
+        return self.apply(found, parsed)
 
     @transaction.atomic
     def delete(self, request: Request, public_id: str) -> Response:

@@ -56,6 +56,13 @@ def test_user_create_writes_memberships(company, workspace):
     assert TeamMembership.objects.get(user=user).team == team
     assert RoleAssignment.objects.get(user=user).role == role
     assert not user.has_usable_password()
+    # Unusable passwords differ from user to user, as Django's own do: the password is part of
+    # what a password-reset token hashes.
+    other = make_user(company, "other@example.com")
+    assert not other.has_usable_password()
+    assert other.password != user.password
+    other.refresh_from_db()
+    assert not other.has_usable_password()
 
 
 def test_user_create_with_a_password_stores_it_hashed_with_the_memberships(company, workspace):
