@@ -58,6 +58,10 @@ class UnknownValue(DomainError):
         super().__init__(f"Unknown {kind}: {value!r}.")
 
 
+class UserChanged(Exception):
+    """Another write reached the user after it was read: read it again and make the change anew."""
+
+
 class LastAdminError(DomainError):
     def __init__(self) -> None:
         super().__init__("This is the company's last administrator and cannot be removed.")
@@ -251,11 +255,11 @@ def _insert_user(
     return user, _written(user, grants)
 
 
-# Services are atomic on their own and join the caller's transaction when there is one (the SCIM
-# views wrap each write in one). Without a savepoint of their own (`savepoint=False`) they spare
-# two round trips, SAVEPOINT and RELEASE; the price is that any exception inside such a block
-# spoils the caller's whole transaction. So the checks that refuse a change run before the block,
-# and the services that can refuse inside it (role_create, role_update) keep their savepoint.
+# Services are atomic on their own and join the caller's transaction when there is one. Without a
+# savepoint of their own (`savepoint=False`) they spare two round trips, SAVEPOINT and RELEASE;
+# the price is that any exception inside such a block spoils the caller's whole transaction. So
+# the checks that refuse a change run before the block, and the services that can refuse inside
+# it (role_create, role_update) keep their savepoint.
 def user_update(
     *,
     user: UserWithAccess,
@@ -263,20 +267,16 @@ def user_update(
     access: UserAccess | None = None,
 ) -> UserWithAccess:
     """Replace the profile and/or the access of a user; `None` leaves that part alone. `user`
-    comes with its stored access (the SCIM views read both under a row lock), which a repeated
-    PUT is compared with; the answer is the user as stored now, with its access."""
+    comes with its stored access, as read without a lock, which a repeated PUT is compared with;
+    the answer is the user as stored now, with its access. The write goes through only if no
+    other has reached the user since it was read, else `UserChanged` and nothing is written
+    (the caller reads again): so a change of the profile alone is one UPDATE, with neither a
+    lock nor a transaction around it (bench/README.md, "Writes without a row lock")."""
     _check_vocabulary(profile, access)
     drops_admin = access is not None and "admin" not in access.company_permissions
     if drops_admin and "admin" in user.user.company_permissions:
         _refuse_losing_last_admin(user.user)
-    with transaction.atomic(savepoint=False):
-        return _apply_update(user, profile, access)
-
-
-def _apply_update(
-    stored: UserWithAccess, profile: UserProfile | None, access: UserAccess | None
-) -> UserWithAccess:
-    user, answer = stored.user, stored
+    stored, user = user, user.user  # the user as read, and its row
     changed: list[str] = []
     memberships_changed = False
     if profile is not None:
@@ -293,22 +293,21 @@ def _apply_update(
             user.company_permissions = company_permissions
             changed.append("company_permissions")
         # An IdP's repeated PUT of the same permissions changes nothing, not even the version.
-        if _memberships_key(access) != _stored_memberships_key(stored):
+        memberships_changed = _memberships_key(access) != _stored_memberships_key(stored)
+    if not changed and not memberships_changed:
+        return stored
+    read_at, user.updated_at = user.updated_at, timezone.now()
+    answer = stored
+    # The UPDATE comes first: it holds the user's row until the memberships are rewritten. If it
+    # finds the row moved on, the block ends having written nothing, without an exception inside
+    # it, which would spoil a caller's transaction.
+    with transaction.atomic(savepoint=False) if memberships_changed else nullcontext():
+        written = store.user_save_fields(user, [*changed, "updated_at"], unchanged_since=read_at)
+        if written and memberships_changed:
             answer = _replace_access(user, access) or selectors.users_with_access([user])[0]
-            memberships_changed = True
-    if changed or memberships_changed:
-        user.updated_at = timezone.now()
-        store.user_save_fields(user, [*changed, "updated_at"])
+    if not written:
+        raise UserChanged()
     return answer
-
-
-def user_set_active(*, user: DashboardUser, active: bool) -> DashboardUser:
-    if user.is_active == active:
-        return user
-    user.is_active = active
-    user.updated_at = timezone.now()
-    store.user_save_fields(user, ["is_active", "updated_at"])
-    return user
 
 
 def _refuse_losing_last_admin(user: DashboardUser) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import DatabaseError, connection, models
@@ -47,7 +48,15 @@ def user_for_document(
     trip less on every GET and write of one user); `lock` holds the user's row until the
     transaction ends."""
     where = "company_id = %s AND public_id = %s"
-    found = _users_with_access_rows(where, [company_id, public_id], lock)
+    if lock:
+        # Locked by a statement of its own, before the read: a statement that waits for the
+        # lock sees the row as the transaction it waited for left it, but the membership rows as
+        # they were when it started, and a write from those would undo that transaction's.
+        table = _quote(DashboardUser._meta.db_table)
+        sql = f"SELECT 1 FROM {table} WHERE {where}{_for_update()}"  # noqa: S608 - a name
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [company_id, public_id])
+    found = _users_with_access_rows(where, [company_id, public_id])
     return found[0] if found else None
 
 
@@ -56,7 +65,7 @@ def users_by_email(company_id: int, email: str) -> list[tuple[DashboardUser, lis
     query: the `userName eq` lookup an identity provider makes before every create. Served by the
     unique index on lower(email), the condition of `models.email_matches`."""
     where = "company_id = %s AND lower(email) = lower(%s)"
-    return _users_with_access_rows(where, [company_id, email], lock=False)
+    return _users_with_access_rows(where, [company_id, email])
 
 
 def access_rows(user_ids: Sequence[int]) -> list[AccessRow]:
@@ -176,16 +185,26 @@ def memberships_add(user: DashboardUser, memberships: Sequence[models.Model]) ->
             _mark_saved(instance, pk)
 
 
-def user_save_fields(user: DashboardUser, fields: Sequence[str]) -> None:
+def user_save_fields(
+    user: DashboardUser, fields: Sequence[str], *, unchanged_since: datetime | None = None
+) -> bool:
     """`user.save(update_fields=fields)` without the ORM building a queryset for it, which on a
     PATCH cost more than the UPDATE (bench/README.md). The fields' own preparation is kept
-    (`pre_save`, `get_db_prep_save`); no save signals are sent, and the project connects none."""
-    sql, targets = _update_statement(tuple(fields))
+    (`pre_save`, `get_db_prep_save`); no save signals are sent, and the project connects none.
+    With `unchanged_since`, the row is written only if its `updated_at` still is that: the write
+    of a user read without a lock, which another write may have overtaken (then False, and
+    nothing is written)."""
+    sql, targets = _update_statement(tuple(fields), unchanged_since is not None)
     params = [field.get_db_prep_save(field.pre_save(user, False), connection) for field in targets]
+    params.append(user.pk)
+    if unchanged_since is not None:
+        params.append(unchanged_since)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, user.pk])
-        if cursor.rowcount == 0:  # as save() says it
-            raise DatabaseError("Save with update_fields did not affect any rows.")
+        cursor.execute(sql, params)
+        written = cursor.rowcount == 1
+    if not written and unchanged_since is None:  # as save() says it
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    return written
 
 
 def instance_by(
@@ -285,11 +304,11 @@ def _instance(plan: _Plan, row: Sequence[Any]) -> Any:
     return plan.model.from_db(connection.alias, plan.attnames, values)
 
 
-def _fetch(model: type[M], where: str, params: Sequence[Any], *, lock: bool = False) -> list[M]:
+def _fetch(model: type[M], where: str, params: Sequence[Any]) -> list[M]:
     """`model` instances of the rows matching `where` (SQL with %s placeholders, and any ORDER
-    BY / LIMIT after it); `lock` is select_for_update."""
+    BY / LIMIT after it)."""
     plan = _plan(model)
-    sql = f"{plan.select} WHERE {where}" + (_for_update() if lock else "")
+    sql = f"{plan.select} WHERE {where}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -297,12 +316,12 @@ def _fetch(model: type[M], where: str, params: Sequence[Any], *, lock: bool = Fa
 
 
 def _users_with_access_rows(
-    where: str, params: list, lock: bool
+    where: str, params: list
 ) -> list[tuple[DashboardUser, list[AccessRow]]]:
     """Users matching `where`, each with its membership rows, in one query: the user's row joined
     LATERAL to `_access_sql` of it."""
     plan = _plan(DashboardUser)
-    inner = f"{plan.select} WHERE {where}" + (_for_update() if lock else "")
+    inner = f"{plan.select} WHERE {where}"
     user_id = f"owner.{_quote(DashboardUser._meta.pk.column)}"
     sql = (
         f"SELECT owner.*, extra.* FROM ({inner}) AS owner "  # noqa: S608 - names, placeholders
@@ -379,11 +398,14 @@ def _access_tables() -> dict[str, str]:
 
 
 @functools.cache
-def _update_statement(fields: tuple[str, ...]):
+def _update_statement(fields: tuple[str, ...], guarded: bool):
     targets = tuple(DashboardUser._meta.get_field(name) for name in fields)
     assignments = ", ".join(f"{_quote(field.column)} = %s" for field in targets)
     table, pk = _quote(DashboardUser._meta.db_table), _quote(DashboardUser._meta.pk.column)
-    return f"UPDATE {table} SET {assignments} WHERE {pk} = %s", targets  # noqa: S608 - names
+    where = f"{pk} = %s"
+    if guarded:
+        where += f" AND {_quote(DashboardUser._meta.get_field('updated_at').column)} = %s"
+    return f"UPDATE {table} SET {assignments} WHERE {where}", targets  # noqa: S608 - names
 
 
 @functools.cache

@@ -131,6 +131,38 @@ def test_concurrent_patches_with_if_match_lose_no_update(api):
     assert len(applied) == 8
 
 
+def test_concurrent_patches_without_if_match_lose_no_update(api, company):
+    """Writes read the user without a lock; one overtaken by another is made again on a fresh
+    read, so every change lands, profile and memberships alike."""
+    from tests.factories import WorkspaceFactory
+
+    _, created, _ = api("POST", "Users", new_user_body())
+    user = created["id"]
+    names = [WorkspaceFactory(company=company, name=f"Region {i}").name for i in range(8)]
+
+    def change(i: int) -> int:
+        phone = {"op": "add", "path": "phoneNumbers", "value": [{"value": f"+1-555-01{i:02d}"}]}
+        workspace = {
+            "op": "add",
+            "path": "permissions.appGroup",
+            "value": [{"appGroupName": names[i]}],
+        }
+        operations = [phone, workspace] if i % 2 else [phone]
+        status, body, _ = api(
+            "PATCH", f"Users/{user}", {"schemas": [PATCH_OP], "Operations": operations}
+        )
+        assert status == 200, body
+        return status
+
+    assert in_threads(8, change) == [200] * 8
+    _, final, _ = api("GET", f"Users/{user}")
+    assert sorted(p["value"] for p in final["phoneNumbers"]) == [
+        f"+1-555-01{i:02d}" for i in range(8)
+    ]
+    in_workspaces = {group["appGroupName"] for group in final["permissions"]["appGroup"]}
+    assert {names[i] for i in range(1, 8, 2)} <= in_workspaces
+
+
 def test_concurrent_token_resets_leave_exactly_one_valid_token(company, workspace):
     integration, first = make_integration(company, workspace)
 

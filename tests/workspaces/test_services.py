@@ -196,14 +196,26 @@ def test_user_update_is_a_no_op_when_nothing_changes(company):
     assert user.updated_at == before
 
 
-def test_user_set_active_suspends_and_restores(company):
-    user = make_user(company)
-    services.user_set_active(user=user, active=False)
+@pytest.mark.parametrize("memberships_too", [False, True], ids=["profile", "profile and access"])
+def test_an_update_of_a_user_written_since_it_was_read_writes_nothing(
+    company, workspace, memberships_too
+):
+    user = make_user(company, workspaces=[WorkspaceGrant(workspace=workspace)])
+    read = with_access(DashboardUser.objects.get(pk=user.pk))
+    services.user_update(user=with_access(user), profile=UserProfile(given_name="First"))
+    other = WorkspaceFactory(company=company)
+    access = UserAccess(workspaces=[WorkspaceGrant(workspace=other)]) if memberships_too else None
+    with pytest.raises(services.UserChanged):
+        services.user_update(user=read, profile=UserProfile(given_name="Second"), access=access)
     user.refresh_from_db()
-    assert user.is_active is False
-    services.user_set_active(user=user, active=True)
+    assert user.given_name == "First"
+    assert [m.workspace for m in WorkspaceMembership.objects.filter(user=user)] == [workspace]
+    # Read again, the same change goes through.
+    services.user_update(
+        user=with_access(user), profile=UserProfile(given_name="Second"), access=access
+    )
     user.refresh_from_db()
-    assert user.is_active is True
+    assert user.given_name == "Second"
 
 
 def test_deleting_the_last_admin_is_refused(company):

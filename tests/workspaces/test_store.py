@@ -125,6 +125,19 @@ def test_user_save_fields_of_a_deleted_row_fails_like_save():
 
 
 @pytest.mark.django_db
+def test_user_save_fields_unchanged_since_writes_only_a_row_not_written_meanwhile():
+    user = UserFactory(given_name="Ada")
+    read_at = user.updated_at
+    user.given_name, user.updated_at = "Grace", read_at + dt.timedelta(seconds=1)
+    assert store.user_save_fields(user, ["given_name", "updated_at"], unchanged_since=read_at)
+    user.given_name = "Joan"  # from the same read, after the write above
+    assert not store.user_save_fields(user, ["given_name"], unchanged_since=read_at)
+    assert DashboardUser.objects.get(pk=user.pk).given_name == "Grace"
+    DashboardUser.objects.filter(pk=user.pk).delete()  # a deleted row: False, as for a moved one
+    assert not store.user_save_fields(user, ["given_name"], unchanged_since=user.updated_at)
+
+
+@pytest.mark.django_db
 def test_memberships_add_stores_new_instances_as_bulk_create_would():
     user = UserFactory()
     production, staging = (WorkspaceFactory(company=user.company) for _ in range(2))
