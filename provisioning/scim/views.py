@@ -159,18 +159,10 @@ class UserViewMixin:
             raise not_found(self.missing)
         return user
 
-    def resolve(
-        self,
-        requested: users.PermissionsInput | None,
-        stored: selectors.UserWithAccess | None = None,
-    ) -> UserAccess | None:
+    def resolve(self, requested: users.PermissionsInput | None) -> UserAccess | None:
         """The access a parsed `permissions` object asks for, what it names found in the
-        company (one query per kind it names); None when the request didn't mention it, or
-        names just the access the `stored` user holds: an identity provider's PUT repeats it
-        with every change of a name, and there is nothing to look up or rewrite."""
+        company (one query per kind it names); None when the request didn't mention it."""
         if requested is None:
-            return None
-        if stored is not None and users.names_stored_access(requested, stored):
             return None
         found = selectors.access_refs_resolve(company=self.company, refs=requested.refs())
         return users.user_access(requested, found)
@@ -284,7 +276,11 @@ class UserDetailView(UserViewMixin, ScimView):
         parsed = change(found)
         if parsed.email.lower() != found.user.email.lower():
             raise ScimError(400, "userName cannot be changed.", "mutability")
-        access = self.resolve(parsed.access, found)
+        # An identity provider's PUT repeats the user's access with every change of a name:
+        # when it names just that, there is nothing to look up or rewrite.
+        requested = parsed.access
+        same = requested is not None and users.names_stored_access(requested, found)
+        access = None if same else self.resolve(requested)
         if access is not None:
             access = users.with_default_workspace(access, self.integration.default_workspace)
         return self.user_response(
