@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -181,6 +182,8 @@ class DashboardUserAdmin(EmailSearch, LargeTableAdmin, BaseUserAdmin):
     ]
 
     def save_model(self, request: HttpRequest, obj: DashboardUser, form, change: bool) -> None:
+        if change:  # the SCIM document may change: a new version (ETag), as a SCIM write makes
+            obj.updated_at = timezone.now()
         super().save_model(request, obj, form, change)
         if not change and not obj.has_usable_password():
             # As the password field's help text promises. In the admin's transaction: enqueued

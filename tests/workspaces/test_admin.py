@@ -170,3 +170,15 @@ def test_non_staff_are_sent_to_the_admin_login(client, company_admin, who):
     response = client.get(reverse("admin:workspaces_dashboarduser_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_a_staff_edit_gives_the_user_a_new_version_for_its_scim_etag(rf):
+    from django.contrib import admin
+
+    user = UserFactory(given_name="Ada")
+    before = user.updated_at
+    user.given_name = "Augusta"
+    admin.site._registry[DashboardUser].save_model(rf.post("/"), user, form=None, change=True)
+    user.refresh_from_db()
+    assert user.given_name == "Augusta"
+    assert user.updated_at > before
