@@ -45,8 +45,8 @@ def user_for_document(
     company_id: int, public_id: str, *, lock: bool = False
 ) -> tuple[DashboardUser, list[AccessRow]] | None:
     """The company's user with this public id and its membership rows, in ONE query (a round
-    trip less on every GET and write of one user); `lock` holds the user's row until the
-    transaction ends."""
+    trip less on every GET and write of one user); `lock` first locks the user's row until the
+    transaction ends, in a statement of its own."""
     where = "company_id = %s AND public_id = %s"
     if lock:
         # Locked by a statement of its own, before the read: a statement that waits for the
