@@ -18,6 +18,7 @@ from django.test.testcases import LiveServerThread
 
 from provisioning.models import ActivityEvent
 from provisioning.services import scim_token_issue
+from tests.factories import WorkspaceFactory
 from tests.provisioning.scim.conftest import ORIGIN, make_integration, new_user_body
 from workspaces.models import DashboardUser, WorkspaceMembership
 
@@ -134,8 +135,6 @@ def test_concurrent_patches_with_if_match_lose_no_update(api):
 def test_concurrent_patches_without_if_match_lose_no_update(api, company):
     """Writes read the user without a lock; one overtaken by another is made again on a fresh
     read, so every change lands, profile and memberships alike."""
-    from tests.factories import WorkspaceFactory
-
     _, created, _ = api("POST", "Users", new_user_body())
     user = created["id"]
     names = [WorkspaceFactory(company=company, name=f"Region {i}").name for i in range(8)]

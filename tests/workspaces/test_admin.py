@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -173,8 +174,6 @@ def test_non_staff_are_sent_to_the_admin_login(client, company_admin, who):
 
 
 def test_a_staff_edit_gives_the_user_a_new_version_for_its_scim_etag(rf):
-    from django.contrib import admin
-
     user = UserFactory(given_name="Ada")
     before = user.updated_at
     user.given_name = "Augusta"

@@ -6,7 +6,9 @@ import pytest
 
 from provisioning.scim import users
 from provisioning.scim.errors import ScimError
+from tests.factories import PermissionSetFactory, RoleFactory, TeamFactory, WorkspaceFactory
 from tests.provisioning.scim.conftest import new_user_body
+from workspaces import selectors, services
 from workspaces.selectors import AccessRefs, Ref, ResolvedRefs
 
 pytestmark = pytest.mark.django_db
@@ -60,9 +62,6 @@ def test_a_reference_nothing_answers_is_a_400_naming_it():
 @pytest.fixture
 def stored(company):
     """A user in two workspaces, one with a permission set and a team, holding a role."""
-    from tests.factories import PermissionSetFactory, RoleFactory, TeamFactory, WorkspaceFactory
-    from workspaces import selectors, services
-
     north = WorkspaceFactory(company=company, name="North")
     south = WorkspaceFactory(company=company, name="South")
     team = TeamFactory(workspace=north, name="Growth")
