@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, connection, models
+from django.db import connection, models
 
 from workspaces.models import (
     USER_BLOCK_SIZE,
@@ -186,25 +186,19 @@ def memberships_add(user: DashboardUser, memberships: Sequence[models.Model]) ->
 
 
 def user_save_fields(
-    user: DashboardUser, fields: Sequence[str], *, unchanged_since: datetime | None = None
+    user: DashboardUser, fields: Sequence[str], *, unchanged_since: datetime
 ) -> bool:
     """`user.save(update_fields=fields)` without the ORM building a queryset for it, which on a
-    PATCH cost more than the UPDATE (bench/README.md). The fields' own preparation is kept
-    (`pre_save`, `get_db_prep_save`); no save signals are sent, and the project connects none.
-    With `unchanged_since`, the row is written only if its `updated_at` still is that: the write
-    of a user read without a lock, which another write may have overtaken (then False, and
-    nothing is written)."""
-    sql, targets = _update_statement(tuple(fields), unchanged_since is not None)
+    PATCH cost more than the UPDATE (bench/README.md), and only if the row's `updated_at` still
+    is `unchanged_since`: the write of a user read without a lock, which another write (or a
+    delete) may have overtaken; then False, and nothing is written. The fields' own preparation
+    is kept (`pre_save`, `get_db_prep_save`); no save signals are sent, and the project connects
+    none."""
+    sql, targets = _update_statement(tuple(fields))
     params = [field.get_db_prep_save(field.pre_save(user, False), connection) for field in targets]
-    params.append(user.pk)
-    if unchanged_since is not None:
-        params.append(unchanged_since)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        written = cursor.rowcount == 1
-    if not written and unchanged_since is None:  # as save() says it
-        raise DatabaseError("Save with update_fields did not affect any rows.")
-    return written
+        cursor.execute(sql, [*params, user.pk, unchanged_since])
+        return cursor.rowcount == 1
 
 
 def instance_by(
@@ -398,13 +392,12 @@ def _access_tables() -> dict[str, str]:
 
 
 @functools.cache
-def _update_statement(fields: tuple[str, ...], guarded: bool):
+def _update_statement(fields: tuple[str, ...]):
     targets = tuple(DashboardUser._meta.get_field(name) for name in fields)
     assignments = ", ".join(f"{_quote(field.column)} = %s" for field in targets)
     table, pk = _quote(DashboardUser._meta.db_table), _quote(DashboardUser._meta.pk.column)
-    where = f"{pk} = %s"
-    if guarded:
-        where += f" AND {_quote(DashboardUser._meta.get_field('updated_at').column)} = %s"
+    version = _quote(DashboardUser._meta.get_field("updated_at").column)
+    where = f"{pk} = %s AND {version} = %s"
     return f"UPDATE {table} SET {assignments} WHERE {where}", targets  # noqa: S608 - names
 
 
